@@ -1,0 +1,164 @@
+// Validation of publisher and developer input; messages say what is expected.
+#include "control/validation.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "core/path_template.h"
+
+namespace tollgate::control {
+namespace {
+
+constexpr size_t kMaxName = 100;
+constexpr size_t kMaxDescription = 2000;
+constexpr size_t kMaxResources = 1000;
+
+bool IsTokenChar(char c) {  // RFC 9110 tchar, used for header names and versions
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool AllOf(std::string_view s, bool (*pred)(char)) {
+  return std::all_of(s.begin(), s.end(), pred);
+}
+
+bool IsHostChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+}
+
+bool IsVersionChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+}
+
+void Trim(std::string& s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+}
+
+Status ValidateName(std::string& name, const char* field) {
+  Trim(name);
+  if (name.empty()) return Invalid(field, std::string(field) + " is required");
+  if (name.size() > kMaxName) {
+    return Invalid(field, std::string(field) + " is at most 100 characters");
+  }
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return Invalid(field, std::string(field) + " may not contain control characters");
+    }
+  }
+  return Ok();
+}
+
+Status ValidateContext(const std::string& context) {
+  if (context.empty()) return Invalid("context", "context is required, e.g. \"/petstore/v1\"");
+  if (context.front() != '/' || context.size() < 2 || context.back() == '/') {
+    return Invalid("context",
+                   "context starts with '/', has at least one segment and no trailing '/', "
+                   "e.g. \"/petstore/v1\"");
+  }
+  auto t = PathTemplate::Parse(context, "context");
+  if (!t.ok()) return t.error();
+  if (context.find_first_of("{}*") != std::string::npos) {
+    return Invalid("context", "context is literal: no '{param}' or '*' segments");
+  }
+  if (context == "/_tollgate" || context.rfind("/_tollgate/", 0) == 0) {
+    return Invalid("context", "paths under /_tollgate are reserved");
+  }
+  return Ok();
+}
+
+Status ValidateUpstream(const std::string& upstream) {
+  std::string_view u = upstream;
+  size_t scheme = 0;
+  if (u.rfind("http://", 0) == 0) {
+    scheme = 7;
+  } else if (u.rfind("https://", 0) == 0) {
+    scheme = 8;
+  } else {
+    return Invalid("upstream",
+                   "upstream is an http:// or https:// URL of the mesh service, e.g. "
+                   "\"http://petstore.default.svc.cluster.local:8080\"");
+  }
+  std::string_view authority = u.substr(scheme, u.find('/', scheme) - scheme);
+  if (authority.empty() || authority.find_first_of(" @?#") != std::string_view::npos) {
+    return Invalid("upstream", "upstream needs a host, e.g. \"http://petstore:8080\"");
+  }
+  return Ok();
+}
+
+Status ValidateResources(std::vector<Resource>& resources) {
+  if (resources.size() > kMaxResources) {
+    return Invalid("resources", "an API has at most 1000 resources");
+  }
+  static const std::set<std::string, std::less<>> kMethods = {
+      "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"};
+  std::set<std::pair<std::string, std::string>> seen;
+  for (size_t i = 0; i < resources.size(); ++i) {
+    Resource& r = resources[i];
+    const std::string at = "resources[" + std::to_string(i) + "]";
+    std::transform(r.method.begin(), r.method.end(), r.method.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (!kMethods.contains(r.method)) {
+      return Invalid(at + ".method",
+                     "method is one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or *");
+    }
+    auto t = PathTemplate::Parse(r.path, at + ".path");
+    if (!t.ok()) return t.error();
+    if (!seen.emplace(r.method, r.path).second) {
+      return Invalid(at, "resource " + r.method + " " + r.path + " is listed twice",
+                     "duplicate_resource");
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status ValidateApi(Api& api) {
+  if (auto s = ValidateName(api.name, "name"); !s.ok()) return s;
+  Trim(api.version);
+  if (api.version.empty()) return Invalid("version", "version is required, e.g. \"v1\"");
+  if (api.version.size() > 30 || !AllOf(api.version, IsVersionChar)) {
+    return Invalid("version", "version is up to 30 letters, digits, '.', '-' or '_'");
+  }
+  if (api.description.size() > kMaxDescription) {
+    return Invalid("description", "description is at most 2000 characters");
+  }
+  if (auto s = ValidateContext(api.context); !s.ok()) return s;
+  std::transform(api.virtual_host.begin(), api.virtual_host.end(), api.virtual_host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!api.virtual_host.empty() &&
+      (api.virtual_host.size() > 253 || !AllOf(api.virtual_host, IsHostChar))) {
+    return Invalid("virtualHost", "virtualHost is a host name without port, e.g. api.example.com");
+  }
+  if (auto s = ValidateUpstream(api.upstream); !s.ok()) return s;
+  if (!api.api_key_header.empty() &&
+      (api.api_key_header.size() > 64 || !AllOf(api.api_key_header, IsTokenChar))) {
+    return Invalid("apiKeyHeader", "apiKeyHeader is an HTTP header name, e.g. \"x-api-key\"");
+  }
+  if (auto s = ValidateResources(api.resources); !s.ok()) return s;
+  if (api.plans.empty()) api.plans = {"Unlimited"};
+  std::set<std::string> plans;
+  for (size_t i = 0; i < api.plans.size(); ++i) {
+    const std::string field = "plans[" + std::to_string(i) + "]";
+    if (auto s = ValidateName(api.plans[i], field.c_str()); !s.ok()) return s;
+    if (!plans.insert(api.plans[i]).second) {
+      return Invalid(field, "plan " + api.plans[i] + " is listed twice");
+    }
+  }
+  return Ok();
+}
+
+Status ValidateApplication(Application& app) {
+  if (auto s = ValidateName(app.name, "name"); !s.ok()) return s;
+  if (app.description.size() > kMaxDescription) {
+    return Invalid("description", "description is at most 2000 characters");
+  }
+  return Ok();
+}
+
+}  // namespace tollgate::control

@@ -1,0 +1,46 @@
+// Names, titles and HTTP statuses of decision codes: part of the product's contract.
+#include "core/access.h"
+
+namespace tollgate {
+namespace {
+
+struct CodeInfo {
+  std::string_view name;
+  std::string_view title;
+  int status;
+};
+
+constexpr CodeInfo Info(DecisionCode code) {
+  switch (code) {
+    case DecisionCode::kAllow:
+      return {"allow", "Allowed", 200};
+    case DecisionCode::kApiNotFound:
+      return {"api_not_found", "No API is published at this address", 404};
+    case DecisionCode::kResourceNotFound:
+      return {"resource_not_found", "The API has no resource for this method and path", 404};
+    case DecisionCode::kMissingCredential:
+      return {"missing_credential", "This resource requires an API key", 401};
+    case DecisionCode::kInvalidCredential:
+      return {"invalid_credential", "The API key is not valid", 401};
+    case DecisionCode::kExpiredCredential:
+      return {"expired_credential", "The API key has expired", 401};
+    case DecisionCode::kNotSubscribed:
+      return {"not_subscribed", "The application is not subscribed to this API", 403};
+    case DecisionCode::kSubscriptionBlocked:
+      return {"subscription_blocked", "The application's subscription to this API is blocked",
+              403};
+    case DecisionCode::kApiRetired:
+      return {"api_retired", "This API has been retired", 410};
+    case DecisionCode::kApiBlocked:
+      return {"api_blocked", "This API is temporarily blocked by its publisher", 503};
+  }
+  return {"internal", "Internal error", 500};
+}
+
+}  // namespace
+
+std::string_view CodeName(DecisionCode code) { return Info(code).name; }
+std::string_view Title(DecisionCode code) { return Info(code).title; }
+int HttpStatus(DecisionCode code) { return Info(code).status; }
+
+}  // namespace tollgate

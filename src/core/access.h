@@ -1,0 +1,65 @@
+// The protocol-neutral question every gateway adapter asks (AccessRequest) and the one answer the
+// decision engine gives (Decision). Adapters translate their protocol into these and back; the
+// decision logic exists once (enforce/decider.h).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace tollgate {
+
+// Read access to the original request's headers. Names are passed in lower case; an adapter
+// answers case-insensitively. Implementations must not allocate per lookup.
+class HeaderLookup {
+ public:
+  virtual ~HeaderLookup() = default;
+  virtual std::optional<std::string_view> Get(std::string_view lower_name) const = 0;
+};
+
+// One request as the gateway saw it. Views stay valid for the duration of the decision.
+struct AccessRequest {
+  std::string_view method;  // "GET", …
+  std::string_view host;    // authority as sent, may carry ":port"
+  std::string_view path;    // path as sent, may carry "?query"
+  const HeaderLookup* headers = nullptr;  // never null when deciding
+};
+
+// Why a decision came out as it did. Each value has a stable snake_case name (CodeName) that is
+// part of the product's contract: it appears in problem+json bodies and in logs.
+enum class DecisionCode {
+  kAllow,
+  kApiNotFound,          // 404: no published API at this host + path
+  kResourceNotFound,     // 404: API found, no resource for this method + path
+  kMissingCredential,    // 401: the resource needs an API key and none was sent
+  kInvalidCredential,    // 401: the key is unknown
+  kExpiredCredential,    // 401: the key has expired
+  kNotSubscribed,        // 403: the key's application has no subscription to this API
+  kSubscriptionBlocked,  // 403: the subscription exists but is blocked
+  kApiRetired,           // 410: the API was retired
+  kApiBlocked,           // 503: the API is blocked by its publisher
+};
+
+std::string_view CodeName(DecisionCode code);  // "missing_credential", …
+std::string_view Title(DecisionCode code);     // one-line human explanation
+int HttpStatus(DecisionCode code);             // 200, 401, 403, 404, 410, 503
+
+// The answer. On allow, the facts name what was matched; they are views into the snapshot the
+// decision was made on and stay valid only while that snapshot is held.
+struct Decision {
+  DecisionCode code = DecisionCode::kApiNotFound;
+  std::string_view api_id;
+  std::string_view api_name;
+  std::string_view api_version;
+  std::string_view application_id;
+  std::string_view application_name;
+  std::string_view subscriber;  // owner of the application
+  std::string_view plan;
+  // The header that carried the credential: the adapter removes it before forwarding (allow) and
+  // names it in WWW-Authenticate (401). Empty when no credential was involved.
+  std::string_view credential_header;
+
+  bool allowed() const { return code == DecisionCode::kAllow; }
+  int http_status() const { return HttpStatus(code); }
+};
+
+}  // namespace tollgate

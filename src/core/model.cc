@@ -1,0 +1,63 @@
+// Text names of the domain enums: the spelling used in JSON, the store and logs.
+#include "core/model.h"
+
+#include <array>
+#include <utility>
+
+namespace tollgate {
+namespace {
+
+template <class E, size_t N>
+std::optional<E> Lookup(const std::array<std::pair<E, std::string_view>, N>& names,
+                        std::string_view text) {
+  for (const auto& [value, name] : names) {
+    if (name == text) return value;
+  }
+  return std::nullopt;
+}
+
+template <class E, size_t N>
+std::string_view Name(const std::array<std::pair<E, std::string_view>, N>& names, E value) {
+  for (const auto& [v, name] : names) {
+    if (v == value) return name;
+  }
+  return "UNKNOWN";
+}
+
+constexpr std::array<std::pair<Lifecycle, std::string_view>, 5> kLifecycles{{
+    {Lifecycle::kCreated, "CREATED"},
+    {Lifecycle::kPublished, "PUBLISHED"},
+    {Lifecycle::kDeprecated, "DEPRECATED"},
+    {Lifecycle::kRetired, "RETIRED"},
+    {Lifecycle::kBlocked, "BLOCKED"},
+}};
+constexpr std::array<std::pair<AuthType, std::string_view>, 2> kAuthTypes{{
+    {AuthType::kApiKey, "apiKey"},
+    {AuthType::kNone, "none"},
+}};
+constexpr std::array<std::pair<SubscriptionStatus, std::string_view>, 2> kSubscriptionStatuses{{
+    {SubscriptionStatus::kActive, "ACTIVE"},
+    {SubscriptionStatus::kBlocked, "BLOCKED"},
+}};
+constexpr std::array<std::pair<Role, std::string_view>, 3> kRoles{{
+    {Role::kAdmin, "admin"},
+    {Role::kPublisher, "publisher"},
+    {Role::kSubscriber, "subscriber"},
+}};
+
+}  // namespace
+
+std::string_view ToString(Lifecycle state) { return Name(kLifecycles, state); }
+std::optional<Lifecycle> ParseLifecycle(std::string_view text) { return Lookup(kLifecycles, text); }
+std::string_view ToString(AuthType auth) { return Name(kAuthTypes, auth); }
+std::optional<AuthType> ParseAuthType(std::string_view text) { return Lookup(kAuthTypes, text); }
+std::string_view ToString(SubscriptionStatus status) {
+  return Name(kSubscriptionStatuses, status);
+}
+std::optional<SubscriptionStatus> ParseSubscriptionStatus(std::string_view text) {
+  return Lookup(kSubscriptionStatuses, text);
+}
+std::string_view ToString(Role role) { return Name(kRoles, role); }
+std::optional<Role> ParseRole(std::string_view text) { return Lookup(kRoles, text); }
+
+}  // namespace tollgate

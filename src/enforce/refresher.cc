@@ -1,0 +1,77 @@
+// Background rebuilding of the enforcer's snapshot.
+#include "enforce/refresher.h"
+
+#include <cstdio>
+
+namespace tollgate::enforce {
+
+SnapshotRefresher::SnapshotRefresher(SnapshotHolder& holder, Loader load, RevisionProbe revision,
+                                     std::chrono::milliseconds poll)
+    : holder_(holder), load_(std::move(load)), revision_(std::move(revision)), poll_(poll) {}
+
+SnapshotRefresher::~SnapshotRefresher() { Stop(); }
+
+Status SnapshotRefresher::Refresh() {
+  std::lock_guard refresh(refresh_mu_);
+  auto data = load_();
+  if (!data.ok()) return data.error();
+  holder_.Set(Snapshot::Build(*data));
+  std::lock_guard lock(mu_);
+  ++builds_;
+  return Ok();
+}
+
+void SnapshotRefresher::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void SnapshotRefresher::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_one();
+}
+
+void SnapshotRefresher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t SnapshotRefresher::builds() const {
+  std::lock_guard lock(mu_);
+  return builds_;
+}
+
+void SnapshotRefresher::Run() {
+  bool failing = false;
+  for (;;) {
+    bool notified = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, poll_, [this] { return notified_ || stopping_; });
+      if (stopping_) return;
+      notified = notified_;
+      notified_ = false;
+    }
+    if (!notified) {
+      auto rev = revision_();
+      if (rev.ok() && *rev == holder_.Get()->revision()) continue;
+    }
+    Status s = Refresh();
+    // Log transitions only, not every failed poll: the last good snapshot keeps serving.
+    if (!s.ok() && !failing) {
+      std::fprintf(stderr, "tollgate: snapshot refresh failed, serving the last one: %s\n",
+                   s.error().message.c_str());
+    } else if (s.ok() && failing) {
+      std::fprintf(stderr, "tollgate: snapshot refresh works again\n");
+    }
+    failing = !s.ok();
+  }
+}
+
+}  // namespace tollgate::enforce

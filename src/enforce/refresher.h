@@ -1,0 +1,57 @@
+// Keeps the enforcer's snapshot current: rebuilds it when told that something was committed
+// (Notify, from this process's control plane) and when the store's revision moves (polling, for
+// changes made by other processes sharing the store). Serves the last good snapshot on errors.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "core/model.h"
+#include "core/status.h"
+#include "enforce/enforcer.h"
+
+namespace tollgate::enforce {
+
+class SnapshotRefresher {
+ public:
+  using Loader = std::function<Result<SnapshotData>()>;
+  using RevisionProbe = std::function<Result<int64_t>()>;
+
+  // `holder` must outlive the refresher. `poll` is how often the revision is probed.
+  SnapshotRefresher(SnapshotHolder& holder, Loader load, RevisionProbe revision,
+                    std::chrono::milliseconds poll);
+  ~SnapshotRefresher();  // Stop()
+
+  // Loads and installs a snapshot now, on the calling thread.
+  Status Refresh();
+  // Starts the background thread. Call once.
+  void Start();
+  // Asks for a rebuild as soon as possible. Cheap, thread-safe, never blocks on a rebuild.
+  void Notify();
+  void Stop();
+
+  // Number of snapshots installed so far (for metrics and tests).
+  uint64_t builds() const;
+
+ private:
+  void Run();
+
+  SnapshotHolder& holder_;
+  Loader load_;
+  RevisionProbe revision_;
+  const std::chrono::milliseconds poll_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = false;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  uint64_t builds_ = 0;    // guarded by mu_
+  std::mutex refresh_mu_;  // serialises Refresh()
+  std::thread thread_;
+};
+
+}  // namespace tollgate::enforce

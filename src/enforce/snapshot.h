@@ -1,0 +1,104 @@
+// The enforcer's immutable view of everything published, compiled for lookups with no database
+// call: APIs by host + context, resources by method + template, keys by hash, subscriptions by
+// (application, API). Built from SnapshotData; never changed after Build(), so it is shared by
+// pointer between threads without locks.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/model.h"
+#include "core/path_template.h"
+
+namespace tollgate::enforce {
+
+// Transparent hashing so that lookups by string_view do not allocate.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+struct CompiledResource {
+  std::string method;  // "*" = any
+  PathTemplate path;
+  AuthType auth = AuthType::kApiKey;
+};
+
+struct CompiledApi {
+  uint32_t index = 0;  // position in Snapshot::apis()
+  std::string id;
+  std::string name;
+  std::string version;
+  std::string context;
+  std::string virtual_host;  // lower case, no port; empty = any host
+  Lifecycle lifecycle = Lifecycle::kCreated;
+  // Header names tried for the API key, lower case, in order.
+  std::vector<std::string> key_headers;
+  // Most specific first (see PathTemplate::specificity).
+  std::vector<CompiledResource> resources;
+};
+
+struct CompiledApplication {
+  uint32_t index = 0;
+  std::string id;
+  std::string name;
+  std::string owner;
+};
+
+struct CompiledKey {
+  uint32_t application = 0;  // index into applications()
+  std::optional<int64_t> expires_at;
+};
+
+struct CompiledSubscription {
+  std::string plan;
+  SubscriptionStatus status = SubscriptionStatus::kActive;
+};
+
+class Snapshot {
+ public:
+  // Compiles `data`. Only APIs that can answer traffic or explain why not (PUBLISHED, DEPRECATED,
+  // RETIRED, BLOCKED) are indexed; CREATED APIs are invisible (404). Entries that do not compile
+  // (a bad template stored by an older version) are skipped, never fatal.
+  static std::shared_ptr<const Snapshot> Build(const SnapshotData& data);
+  static std::shared_ptr<const Snapshot> Empty();
+
+  int64_t revision() const { return revision_; }
+
+  // The API for `host` (any case, may carry ":port") whose context is the longest prefix of
+  // `path` at a segment boundary; host-specific APIs win over host-less ones at equal length.
+  // On a match, `*rest` is the path after the context (always starting with '/', query removed).
+  const CompiledApi* MatchApi(std::string_view host, std::string_view path,
+                              std::string_view* rest) const;
+
+  // The most specific resource of `api` matching method + path (relative to the context).
+  const CompiledResource* MatchResource(const CompiledApi& api, std::string_view method,
+                                        std::string_view rest) const;
+
+  // The key whose SHA-256 is `digest` (32 raw bytes).
+  const CompiledKey* FindKey(std::string_view digest) const;
+
+  const CompiledSubscription* FindSubscription(uint32_t application, uint32_t api) const;
+
+  const std::vector<CompiledApi>& apis() const { return apis_; }
+  const std::vector<CompiledApplication>& applications() const { return applications_; }
+  size_t key_count() const { return keys_.size(); }
+
+ private:
+  int64_t revision_ = 0;
+  std::vector<CompiledApi> apis_;
+  std::vector<CompiledApplication> applications_;
+  // context → indexes of APIs with that context (host-specific ones first).
+  StringMap<std::vector<uint32_t>> by_context_;
+  StringMap<CompiledKey> keys_;  // raw 32-byte digest → key
+  std::unordered_map<uint64_t, CompiledSubscription> subscriptions_;  // (app << 32 | api)
+};
+
+}  // namespace tollgate::enforce
