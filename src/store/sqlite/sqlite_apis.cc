@@ -1,0 +1,170 @@
+// SqliteStore: APIs, their resources and plans, and lifecycle transitions.
+#include <sqlite3.h>
+
+#include <string>
+#include <utility>
+
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_statement.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tollgate::store {
+
+using namespace sqlite;  // NOLINT(google-build-using-namespace): this backend's own helpers
+
+namespace {
+
+Error ApiNotFound() { return NotFound("api_not_found", "no API with this id"); }
+
+// The UNIQUE constraints of `apis` and the contract errors they stand for.
+Error MapApiWriteError(const Stmt& st, Error raw) {
+  return MapConstraint(
+      st, std::move(raw),
+      {{"apis.name, apis.version",
+        Conflict("api_name_version_taken", "an API with this name and version exists")},
+       {"apis.virtual_host, apis.context",
+        Conflict("api_context_taken", "another API uses this context on this virtual host")}});
+}
+
+// Writes resources and plans in their order; the API row must exist.
+Status InsertApiChildren(sqlite3* db, const Api& api) {
+  Stmt resource(db,
+                "INSERT INTO api_resources (api_id, position, method, path, auth, scopes, plan)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  for (size_t i = 0; i < api.resources.size(); ++i) {
+    const Resource& r = api.resources[i];
+    resource.Reset();
+    resource.Bind(1, api.id).Bind(2, static_cast<int64_t>(i)).Bind(3, r.method).Bind(4, r.path);
+    resource.Bind(5, ToString(r.auth)).Bind(6, JoinScopes(r.scopes)).Bind(7, r.plan);
+    if (auto s = resource.Exec(); !s.ok()) return s;
+  }
+  Stmt plan(db, "INSERT INTO api_plans (api_id, position, plan) VALUES (?, ?, ?)");
+  for (size_t i = 0; i < api.plans.size(); ++i) {
+    plan.Reset();
+    plan.Bind(1, api.id).Bind(2, static_cast<int64_t>(i)).Bind(3, api.plans[i]);
+    if (auto s = plan.Exec(); !s.ok()) return s;
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Api> SqliteStore::CreateApi(const Api& api) {
+  std::lock_guard lock(mu_);
+  return InWriteTx(db_, [&]() -> Result<Api> {
+    Stmt st(db_,
+            "INSERT INTO apis (id, name, version, description, context, virtual_host, upstream,"
+            " api_key_header, lifecycle, created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.Bind(1, api.id).Bind(2, api.name).Bind(3, api.version).Bind(4, api.description);
+    st.Bind(5, api.context).Bind(6, api.virtual_host).Bind(7, api.upstream);
+    st.Bind(8, api.api_key_header).Bind(9, ToString(api.lifecycle)).Bind(10, api.created_by);
+    st.Bind(11, api.created_at).Bind(12, api.updated_at);
+    if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
+    if (auto s = InsertApiChildren(db_, api); !s.ok()) return s.error();
+    return LoadApi(db_, api.id);
+  });
+}
+
+Result<Api> SqliteStore::GetApi(std::string_view id) {
+  std::lock_guard lock(mu_);
+  return InReadTx(db_, [&] { return LoadApi(db_, id); });
+}
+
+Result<Page<Api>> SqliteStore::ListApis(const PageRequest& page) {
+  std::lock_guard lock(mu_);
+  return InReadTx(db_, [&]() -> Result<Page<Api>> {
+    auto total = QueryInt(db_, "SELECT COUNT(*) FROM apis");
+    if (!total.ok()) return total.error();
+    auto items = LoadApis(db_, Window{page.offset, page.limit});
+    if (!items.ok()) return items.error();
+    return Page<Api>{std::move(items.value()), *total};
+  });
+}
+
+Result<Api> SqliteStore::UpdateApi(const Api& api) {
+  std::lock_guard lock(mu_);
+  return InWriteTx(db_, [&]() -> Result<Api> {
+    // lifecycle, created_by and created_at are deliberately not in the SET list.
+    Stmt st(db_,
+            "UPDATE apis SET name = ?, version = ?, description = ?, context = ?,"
+            " virtual_host = ?, upstream = ?, api_key_header = ?, updated_at = ? WHERE id = ?");
+    st.Bind(1, api.name).Bind(2, api.version).Bind(3, api.description).Bind(4, api.context);
+    st.Bind(5, api.virtual_host).Bind(6, api.upstream).Bind(7, api.api_key_header);
+    st.Bind(8, api.updated_at).Bind(9, api.id);
+    if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
+    if (st.Changes() == 0) return ApiNotFound();
+    Stmt drop_resources(db_, "DELETE FROM api_resources WHERE api_id = ?");
+    drop_resources.Bind(1, api.id);
+    if (auto s = drop_resources.Exec(); !s.ok()) return s.error();
+    Stmt drop_plans(db_, "DELETE FROM api_plans WHERE api_id = ?");
+    drop_plans.Bind(1, api.id);
+    if (auto s = drop_plans.Exec(); !s.ok()) return s.error();
+    if (auto s = InsertApiChildren(db_, api); !s.ok()) return s.error();
+    return LoadApi(db_, api.id);
+  });
+}
+
+Status SqliteStore::DeleteApi(std::string_view id) {
+  std::lock_guard lock(mu_);
+  return InWriteTx(db_, [&]() -> Status {
+    // Resources, plans, lifecycle events and subscriptions go with it (ON DELETE CASCADE).
+    Stmt st(db_, "DELETE FROM apis WHERE id = ?");
+    st.Bind(1, id);
+    if (auto s = st.Exec(); !s.ok()) return s;
+    if (st.Changes() == 0) return ApiNotFound();
+    return Ok();
+  });
+}
+
+Result<Api> SqliteStore::TransitionApi(const LifecycleEvent& event) {
+  std::lock_guard lock(mu_);
+  return InWriteTx(db_, [&]() -> Result<Api> {
+    // Conditional on the state the caller decided from, so two concurrent transitions cannot
+    // both apply (compare-and-set).
+    Stmt st(db_, "UPDATE apis SET lifecycle = ?, updated_at = ? WHERE id = ? AND lifecycle = ?");
+    st.Bind(1, ToString(event.to)).Bind(2, event.at).Bind(3, event.api_id);
+    st.Bind(4, ToString(event.from));
+    if (auto s = st.Exec(); !s.ok()) return s.error();
+    if (st.Changes() == 0) {
+      auto exists = RowExists(db_, "SELECT 1 FROM apis WHERE id = ?", event.api_id);
+      if (!exists.ok()) return exists.error();
+      if (!*exists) return ApiNotFound();
+      return Conflict("lifecycle_changed", "the API is no longer " +
+                                               std::string(ToString(event.from)) +
+                                               "; reload it and try again");
+    }
+    Stmt record(db_,
+                "INSERT INTO api_lifecycle_events (api_id, from_state, to_state, actor, at)"
+                " VALUES (?, ?, ?, ?, ?)");
+    record.Bind(1, event.api_id).Bind(2, ToString(event.from)).Bind(3, ToString(event.to));
+    record.Bind(4, event.actor).Bind(5, event.at);
+    if (auto s = record.Exec(); !s.ok()) return s.error();
+    return LoadApi(db_, event.api_id);
+  });
+}
+
+Result<std::vector<LifecycleEvent>> SqliteStore::ListLifecycleEvents(std::string_view api_id) {
+  std::lock_guard lock(mu_);
+  return InReadTx(db_, [&]() -> Result<std::vector<LifecycleEvent>> {
+    auto exists = RowExists(db_, "SELECT 1 FROM apis WHERE id = ?", api_id);
+    if (!exists.ok()) return exists.error();
+    if (!*exists) return ApiNotFound();
+    Stmt st(db_,
+            "SELECT api_id, from_state, to_state, actor, at FROM api_lifecycle_events"
+            " WHERE api_id = ? ORDER BY seq");
+    st.Bind(1, api_id);
+    std::vector<LifecycleEvent> events;
+    while (true) {
+      auto row = st.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) return events;
+      auto from = ParseLifecycle(st.Text(1));
+      auto to = ParseLifecycle(st.Text(2));
+      if (!from || !to) return Internal("corrupt row in api_lifecycle_events");
+      events.push_back(LifecycleEvent{st.Text(0), *from, *to, st.Text(3), st.Int(4)});
+    }
+  });
+}
+
+}  // namespace tollgate::store

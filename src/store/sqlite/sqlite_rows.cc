@@ -1,0 +1,203 @@
+// Row readers of the SQLite backend: turn result rows into core/model.h types.
+#include "store/sqlite/sqlite_rows.h"
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "store/sqlite/sqlite_statement.h"
+
+namespace tollgate::store::sqlite {
+namespace {
+
+Error Corrupt(std::string_view table, std::string_view column, std::string_view value) {
+  return Internal("corrupt row in " + std::string(table) + ": " + std::string(column) + " = '" +
+                  std::string(value) + "'");
+}
+
+constexpr std::string_view kApiColumns =
+    "SELECT id, name, version, description, context, virtual_host, upstream, api_key_header,"
+    " lifecycle, created_by, created_at, updated_at FROM apis ";
+
+Result<Api> ApiFromRow(const Stmt& st) {
+  Api api;
+  api.id = st.Text(0);
+  api.name = st.Text(1);
+  api.version = st.Text(2);
+  api.description = st.Text(3);
+  api.context = st.Text(4);
+  api.virtual_host = st.Text(5);
+  api.upstream = st.Text(6);
+  api.api_key_header = st.Text(7);
+  const std::string lifecycle = st.Text(8);
+  auto parsed = ParseLifecycle(lifecycle);
+  if (!parsed) return Corrupt("apis", "lifecycle", lifecycle);
+  api.lifecycle = *parsed;
+  api.created_by = st.Text(9);
+  api.created_at = st.Int(10);
+  api.updated_at = st.Int(11);
+  return api;
+}
+
+// Fills resources and plans of each API; two statements reused across all of them.
+Status LoadApiChildren(sqlite3* db, std::vector<Api>& apis) {
+  Stmt resources(db,
+                 "SELECT method, path, auth, scopes, plan FROM api_resources"
+                 " WHERE api_id = ? ORDER BY position");
+  Stmt plans(db, "SELECT plan FROM api_plans WHERE api_id = ? ORDER BY position");
+  for (Api& api : apis) {
+    resources.Reset();
+    resources.Bind(1, api.id);
+    while (true) {
+      auto row = resources.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      Resource r;
+      r.method = resources.Text(0);
+      r.path = resources.Text(1);
+      const std::string auth = resources.Text(2);
+      auto parsed = ParseAuthType(auth);
+      if (!parsed) return Corrupt("api_resources", "auth", auth);
+      r.auth = *parsed;
+      r.scopes = SplitScopes(resources.Text(3));
+      r.plan = resources.Text(4);
+      api.resources.push_back(std::move(r));
+    }
+    plans.Reset();
+    plans.Bind(1, api.id);
+    while (true) {
+      auto row = plans.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      api.plans.push_back(plans.Text(0));
+    }
+  }
+  return Ok();
+}
+
+// Steps `st` to the end, converting each row with `from_row` (returning Result<T>).
+template <class T, class F>
+Result<std::vector<T>> Collect(Stmt& st, F from_row) {
+  std::vector<T> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    auto item = from_row(st);
+    if (!item.ok()) return item.error();
+    out.push_back(std::move(item.value()));
+  }
+}
+
+Result<Application> ApplicationFromRow(const Stmt& st) {
+  return Application{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4)};
+}
+
+Result<Subscription> SubscriptionFromRow(const Stmt& st) {
+  const std::string status = st.Text(4);
+  auto parsed = ParseSubscriptionStatus(status);
+  if (!parsed) return Corrupt("subscriptions", "status", status);
+  return Subscription{st.Text(0), st.Text(1), st.Text(2), st.Text(3), *parsed, st.Int(5)};
+}
+
+Result<ApiKey> ApiKeyFromRow(const Stmt& st) {
+  ApiKey key{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5), std::nullopt};
+  if (!st.IsNull(6)) key.expires_at = st.Int(6);
+  return key;
+}
+
+}  // namespace
+
+Result<Api> LoadApi(sqlite3* db, std::string_view id) {
+  Stmt st(db, std::string(kApiColumns) + "WHERE id = ?");
+  st.Bind(1, id);
+  auto apis = Collect<Api>(st, ApiFromRow);
+  if (!apis.ok()) return apis.error();
+  if (apis->empty()) return NotFound("api_not_found", "no API with this id");
+  if (auto s = LoadApiChildren(db, *apis); !s.ok()) return s.error();
+  return std::move(apis->front());
+}
+
+Result<std::vector<Api>> LoadApis(sqlite3* db, Window window) {
+  Stmt st(db, std::string(kApiColumns) + "ORDER BY created_at, id LIMIT ? OFFSET ?");
+  st.Bind(1, window.limit).Bind(2, window.offset);
+  auto apis = Collect<Api>(st, ApiFromRow);
+  if (!apis.ok()) return apis.error();
+  if (auto s = LoadApiChildren(db, *apis); !s.ok()) return s.error();
+  return apis;
+}
+
+Result<Application> LoadApplication(sqlite3* db, std::string_view id) {
+  Stmt st(db, "SELECT id, name, description, owner, created_at FROM applications WHERE id = ?");
+  st.Bind(1, id);
+  auto apps = Collect<Application>(st, ApplicationFromRow);
+  if (!apps.ok()) return apps.error();
+  if (apps->empty()) return NotFound("application_not_found", "no application with this id");
+  return std::move(apps->front());
+}
+
+Result<std::vector<Application>> LoadApplications(sqlite3* db, std::string_view owner,
+                                                  Window window) {
+  // Two shapes of the query, so that a filtered one can use its index.
+  Stmt st(db, std::string("SELECT id, name, description, owner, created_at FROM applications ") +
+                  (owner.empty() ? "" : "WHERE owner = ?1 ") +
+                  "ORDER BY created_at, id LIMIT ?2 OFFSET ?3");
+  st.Bind(1, owner).Bind(2, window.limit).Bind(3, window.offset);
+  return Collect<Application>(st, ApplicationFromRow);
+}
+
+Result<std::vector<Subscription>> LoadSubscriptions(sqlite3* db, std::string_view application_id,
+                                                    Window window) {
+  Stmt st(db, std::string("SELECT id, application_id, api_id, plan, status, created_at"
+                          " FROM subscriptions ") +
+                  (application_id.empty() ? "" : "WHERE application_id = ?1 ") +
+                  "ORDER BY created_at, id LIMIT ?2 OFFSET ?3");
+  st.Bind(1, application_id).Bind(2, window.limit).Bind(3, window.offset);
+  return Collect<Subscription>(st, SubscriptionFromRow);
+}
+
+Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view application_id) {
+  Stmt st(db, std::string("SELECT id, application_id, name, prefix, hash, created_at, expires_at"
+                          " FROM api_keys ") +
+                  (application_id.empty() ? "" : "WHERE application_id = ?1 ") +
+                  "ORDER BY created_at, id");
+  if (!application_id.empty()) st.Bind(1, application_id);
+  return Collect<ApiKey>(st, ApiKeyFromRow);
+}
+
+Result<int64_t> QueryInt(sqlite3* db, std::string_view sql, std::string_view param) {
+  Stmt st(db, sql);
+  if (sql.find('?') != std::string_view::npos) st.Bind(1, param);
+  auto row = st.Step();
+  if (!row.ok()) return row.error();
+  return *row ? st.Int(0) : 0;
+}
+
+Result<bool> RowExists(sqlite3* db, std::string_view sql, std::string_view id) {
+  Stmt st(db, sql);
+  st.Bind(1, id);
+  return st.Step();
+}
+
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const auto& scope : scopes) {
+    if (!out.empty()) out += ' ';
+    out += scope;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitScopes(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace tollgate::store::sqlite

@@ -1,0 +1,48 @@
+// Internal to the SQLite backend: reading domain objects out of rows. Every function expects to
+// run inside a transaction opened by the caller (InReadTx / InWriteTx).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/status.h"
+
+namespace tollgate::store::sqlite {
+
+// A page window in SQLite terms: limit < 0 means "no limit".
+struct Window {
+  int64_t offset = 0;
+  int64_t limit = -1;
+};
+
+// Not found: "api_not_found". Resources and plans are loaded in their stored order.
+Result<Api> LoadApi(sqlite3* db, std::string_view id);
+// Every API, ordered by created_at then id.
+Result<std::vector<Api>> LoadApis(sqlite3* db, Window window);
+
+// Not found: "application_not_found".
+Result<Application> LoadApplication(sqlite3* db, std::string_view id);
+// `owner` empty: every owner's. Ordered by created_at then id.
+Result<std::vector<Application>> LoadApplications(sqlite3* db, std::string_view owner,
+                                                  Window window);
+
+// `application_id` empty: every application's. Ordered by created_at then id.
+Result<std::vector<Subscription>> LoadSubscriptions(sqlite3* db, std::string_view application_id,
+                                                    Window window);
+Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view application_id);
+
+// Runs a one-integer query (`SELECT COUNT(*) …`) with at most one text parameter, bound when
+// `sql` has one. No row reads as 0.
+Result<int64_t> QueryInt(sqlite3* db, std::string_view sql, std::string_view param = {});
+// Whether `SELECT 1 FROM … WHERE id = ?` finds a row.
+Result<bool> RowExists(sqlite3* db, std::string_view sql, std::string_view id);
+
+// Scopes are stored space-separated (OAuth2 scope tokens never contain spaces).
+std::string JoinScopes(const std::vector<std::string>& scopes);
+std::vector<std::string> SplitScopes(std::string_view text);
+
+}  // namespace tollgate::store::sqlite

@@ -1,0 +1,185 @@
+// The SQLite backend: runs the Store contract suite on a database file, plus what only SQLite has
+// (migrations, pragmas, file handling).
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "store/store_contract_test.h"
+#include "store/store_test_data.h"
+
+namespace tollgate::store {
+namespace {
+
+using namespace testdata;  // NOLINT(google-build-using-namespace)
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-store-XXXXXX");
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class SqliteBackend final : public StoreBackend {
+ public:
+  std::unique_ptr<Store> Connect() override {
+    auto opened = SqliteStore::Open(dir_.File("tollgate.db"));
+    if (!opened.ok()) {
+      ADD_FAILURE() << "open: " << opened.error().message;
+      return nullptr;
+    }
+    return std::move(opened.value());
+  }
+
+ private:
+  TempDir dir_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+                         ::testing::Values(StoreBackendFactory{
+                             "Sqlite", [] { return std::make_unique<SqliteBackend>(); }}),
+                         [](const auto& info) { return info.param.name; });
+
+// Raw access to the file, to check what the store wrote beneath the interface.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) { sqlite3_open(path.c_str(), &db_); }
+  ~RawDb() { sqlite3_close(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+  // The first column of the first row, as text ("" when none).
+  std::string Query(const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+  bool Exec(const char* sql) {
+    return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST(SqliteStoreTest, NewFileIsMigratedToTheCurrentSchemaInWalMode) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  ASSERT_TRUE(Succeeds(SqliteStore::Open(path)));
+  RawDb raw(path);
+  EXPECT_EQ(raw.Query("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(SqliteStore::SchemaVersion()));
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(SqliteStore::SchemaVersion()));
+  EXPECT_EQ(raw.Query("SELECT value FROM revision WHERE id = 1"), "0");
+}
+
+TEST(SqliteStoreTest, ReopeningAnUpToDateFileAppliesNothing) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  ASSERT_TRUE(Succeeds(SqliteStore::Open(path)));
+  RawDb raw(path);
+  ASSERT_TRUE(raw.Exec("UPDATE schema_migrations SET applied_at = 42"));
+  const std::string schema = raw.Query("SELECT group_concat(sql, ';') FROM sqlite_schema");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Succeeds(SqliteStore::Open(path)));
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations WHERE applied_at = 42"),
+            std::to_string(SqliteStore::SchemaVersion()));
+  EXPECT_EQ(raw.Query("SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(SqliteStore::SchemaVersion()));
+  EXPECT_EQ(raw.Query("SELECT group_concat(sql, ';') FROM sqlite_schema"), schema);
+}
+
+TEST(SqliteStoreTest, RefusesAFileWithANewerSchema) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  ASSERT_TRUE(Succeeds(SqliteStore::Open(path)));
+  {
+    RawDb raw(path);
+    ASSERT_TRUE(raw.Exec("INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)"));
+  }
+  EXPECT_TRUE(FailsWith(SqliteStore::Open(path), ErrorKind::kInternal, "store_schema_too_new"));
+}
+
+TEST(SqliteStoreTest, RefusesAFileThatIsNotADatabase) {
+  TempDir dir;
+  const std::string path = dir.File("notes.txt");
+  std::ofstream(path) << "these are not the pages you are looking for, not even one of them\n";
+  auto opened = SqliteStore::Open(path);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().kind, ErrorKind::kInternal);
+}
+
+TEST(SqliteStoreTest, MissingDirectoryIsAnError) {
+  auto opened = SqliteStore::Open("/nonexistent-tollgate-dir/sub/t.db");
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().kind, ErrorKind::kInternal);
+}
+
+TEST(SqliteStoreTest, InMemoryDatabaseWorksForTests) {
+  auto opened = SqliteStore::Open(":memory:");
+  ASSERT_TRUE(Succeeds(opened));
+  Store& store = **opened;
+  ASSERT_TRUE(Succeeds(store.CreateApi(MakeApi("petstore"))));
+  EXPECT_EQ(*store.Revision(), 1);
+}
+
+TEST(SqliteStoreTest, ForeignKeysAreEnforcedAndEnumsStoredAsText) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  auto opened = SqliteStore::Open(path);
+  ASSERT_TRUE(Succeeds(opened));
+  Api api = MakeApi("petstore");
+  ASSERT_TRUE(Succeeds((*opened)->CreateApi(api)));
+  ASSERT_TRUE(Succeeds(
+      (*opened)->TransitionApi({api.id, Lifecycle::kCreated, Lifecycle::kPublished, "alice", 5})));
+  RawDb raw(path);
+  EXPECT_EQ(raw.Query("SELECT lifecycle FROM apis"), "PUBLISHED");
+  EXPECT_EQ(raw.Query("SELECT auth FROM api_resources WHERE position = 1"), "none");
+  EXPECT_EQ(raw.Query("SELECT scopes FROM api_resources WHERE position = 1"),
+            "items:write items:admin");
+  EXPECT_EQ(raw.Query("SELECT virtual_host FROM apis"), "");
+  EXPECT_EQ(raw.Query("SELECT to_state FROM api_lifecycle_events"), "PUBLISHED");
+}
+
+TEST(SqliteStoreTest, WriterWaitsForAnotherProcessesTransaction) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  auto opened = SqliteStore::Open(path);
+  ASSERT_TRUE(Succeeds(opened));
+  RawDb other(path);
+  ASSERT_TRUE(other.Exec("BEGIN IMMEDIATE"));
+  // The write blocks on the lock (busy_timeout) and goes through once the other side commits.
+  Result<Api> created = Internal("not run");
+  std::thread writer([&] { created = (*opened)->CreateApi(MakeApi("petstore")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(other.Exec("COMMIT"));
+  writer.join();
+  EXPECT_TRUE(Succeeds(created));
+}
+
+}  // namespace
+}  // namespace tollgate::store
