@@ -1,0 +1,184 @@
+// Envoy ext_authz v3 gRPC adapter: CheckRequest → AccessRequest, Decision → CheckResponse.
+#include "adapters/envoy/ext_authz_service.h"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/struct.pb.h>
+#include <grpcpp/support/status.h>
+
+#include "enforce/response.h"
+
+namespace tollgate::adapters::envoy {
+namespace {
+
+namespace auth = ::envoy::service::auth::v3;
+namespace core = ::envoy::config::core::v3;
+using HttpAttributes = auth::AttributeContext::HttpRequest;
+
+constexpr std::string_view kTollgatePrefix = "x-tollgate-";
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `a` in any case equals `lower` (already lower case).
+bool EqualsLower(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+bool HasTollgatePrefix(std::string_view name) {
+  return name.size() >= kTollgatePrefix.size() &&
+         EqualsLower(name.substr(0, kTollgatePrefix.size()), kTollgatePrefix);
+}
+
+std::string_view ValueOf(const core::HeaderValue& header) {
+  return header.raw_value().empty() ? std::string_view(header.value())
+                                    : std::string_view(header.raw_value());
+}
+
+// The original request's headers, read in place from the proto. Envoy fills either the `headers`
+// map (keys lower case, repeated headers joined with ',') or, with encode_raw_headers, the
+// `header_map` list; a lookup never allocates.
+class ProtoHeaders final : public HeaderLookup {
+ public:
+  explicit ProtoHeaders(const HttpAttributes& http) : http_(http) {}
+
+  std::optional<std::string_view> Get(std::string_view lower_name) const override {
+    if (!http_.headers().empty()) {
+      // Transparent lookup: no std::string is built for the key.
+      const auto it = http_.headers().find(lower_name);
+      if (it == http_.headers().end()) return std::nullopt;
+      return std::string_view(it->second);
+    }
+    for (const core::HeaderValue& header : http_.header_map().headers()) {
+      if (EqualsLower(header.key(), lower_name)) return ValueOf(header);
+    }
+    return std::nullopt;
+  }
+
+  // Calls fn(name) for every header name of the original request.
+  template <class Fn>
+  void ForEachName(Fn&& fn) const {
+    if (!http_.headers().empty()) {
+      for (const auto& [name, value] : http_.headers()) fn(std::string_view(name));
+      return;
+    }
+    for (const core::HeaderValue& header : http_.header_map().headers()) {
+      fn(std::string_view(header.key()));
+    }
+  }
+
+ private:
+  const HttpAttributes& http_;
+};
+
+void AddHeader(google::protobuf::RepeatedPtrField<core::HeaderValueOption>* headers,
+               std::string_view name, std::string_view value) {
+  core::HeaderValueOption* option = headers->Add();
+  option->mutable_header()->set_key(name.data(), name.size());
+  option->mutable_header()->set_value(value.data(), value.size());
+  option->set_append_action(core::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+}
+
+void SetFact(google::protobuf::Struct* metadata, const char* key, std::string_view value) {
+  if (value.empty()) return;
+  (*metadata->mutable_fields())[key].set_string_value(value.data(), value.size());
+}
+
+void FillMetadata(const Decision& decision, google::protobuf::Struct* metadata) {
+  SetFact(metadata, "code", CodeName(decision.code));
+  SetFact(metadata, "api_id", decision.api_id);
+  SetFact(metadata, "api_name", decision.api_name);
+  SetFact(metadata, "api_version", decision.api_version);
+  SetFact(metadata, "application_id", decision.application_id);
+  SetFact(metadata, "application_name", decision.application_name);
+  SetFact(metadata, "subscriber", decision.subscriber);
+  SetFact(metadata, "plan", decision.plan);
+}
+
+void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers,
+                 auth::CheckResponse* response) {
+  response->mutable_status()->set_code(grpc::StatusCode::OK);
+  auth::OkHttpResponse* ok = response->mutable_ok_response();
+  const enforce::UpstreamHeaders upstream = enforce::UpstreamHeadersFor(decision);
+  for (const enforce::HeaderPair& header : upstream) {
+    AddHeader(ok->mutable_headers(), header.name, header.value);
+  }
+  if (!decision.credential_header.empty()) {
+    ok->add_headers_to_remove(decision.credential_header.data(), decision.credential_header.size());
+  }
+  // A client-sent x-tollgate-* header that Tollgate does not overwrite (its fact is empty) would
+  // otherwise reach the service looking authoritative.
+  request_headers.ForEachName([&](std::string_view name) {
+    if (!HasTollgatePrefix(name)) return;
+    for (const enforce::HeaderPair& header : upstream) {
+      if (EqualsLower(name, header.name)) return;
+    }
+    ok->add_headers_to_remove(name.data(), name.size());
+  });
+}
+
+void FillDenied(const Decision& decision, auth::CheckResponse* response) {
+  const int status = decision.http_status();
+  const std::string_view code = CodeName(decision.code);
+  response->mutable_status()->set_code(status == 401 ? grpc::StatusCode::UNAUTHENTICATED
+                                                     : grpc::StatusCode::PERMISSION_DENIED);
+  response->mutable_status()->set_message(code.data(), code.size());
+
+  auth::DeniedHttpResponse* denied = response->mutable_denied_response();
+  // envoy.type.v3.StatusCode values are the HTTP codes themselves; an unknown one would fail
+  // Envoy's validation, so it degrades to 403 (Envoy's own default for a denial).
+  denied->mutable_status()->set_code(::envoy::type::v3::StatusCode_IsValid(status)
+                                         ? static_cast<::envoy::type::v3::StatusCode>(status)
+                                         : ::envoy::type::v3::Forbidden);
+  denied->set_body(enforce::ProblemBody(decision));
+  AddHeader(denied->mutable_headers(), "content-type", enforce::kProblemContentType);
+  AddHeader(denied->mutable_headers(), "x-tollgate-code", code);
+  if (status == 401) {
+    const std::string challenge = enforce::WwwAuthenticate(decision);
+    if (!challenge.empty()) AddHeader(denied->mutable_headers(), "www-authenticate", challenge);
+  }
+}
+
+}  // namespace
+
+ExtAuthzService::ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options)
+    : enforcer_(enforcer), options_(options) {}
+
+grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context,
+                                                 const auth::CheckRequest* request,
+                                                 auth::CheckResponse* response) {
+  Answer(*request, response);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A denial is an answer, not an RPC failure: the RPC itself always succeeds and the verdict
+  // travels in CheckResponse.status.
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+void ExtAuthzService::Answer(const auth::CheckRequest& request,
+                             auth::CheckResponse* response) const {
+  const HttpAttributes& http = request.attributes().request().http();
+  const ProtoHeaders headers(http);
+  AccessRequest access;
+  access.method = http.method();
+  access.host = http.host();
+  access.path = http.path();
+  access.headers = &headers;
+
+  enforcer_.Check(access, [&](const Decision& decision) {
+    if (decision.allowed()) {
+      FillAllowed(decision, headers, response);
+    } else {
+      FillDenied(decision, response);
+    }
+    if (options_.dynamic_metadata) FillMetadata(decision, response->mutable_dynamic_metadata());
+  });
+}
+
+}  // namespace tollgate::adapters::envoy

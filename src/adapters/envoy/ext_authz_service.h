@@ -1,0 +1,52 @@
+// Envoy external authorization (envoy.service.auth.v3.Authorization/Check) on the enforcer: turns
+// a CheckRequest into one AccessRequest and the Decision back into a CheckResponse. No decision
+// logic lives here (see enforce/decider.h, enforce/response.h).
+#pragma once
+
+#include "enforce/enforcer.h"
+#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+
+namespace tollgate::adapters::envoy {
+
+struct ExtAuthzOptions {
+  // Fill CheckResponse.dynamic_metadata with the decision's facts (code, api_id, application_id,
+  // plan, …) so that Envoy access logs and later filters can read them under the ext_authz
+  // filter's namespace. Costs a few small allocations per call; off saves them.
+  bool dynamic_metadata = true;
+};
+
+// The gRPC ext_authz v3 service (callback API). Check() decides inline on the calling gRPC thread
+// and never blocks: the decision reads an immutable snapshot.
+//
+// Request translation: method, host (:authority) and path (with query) come from
+// attributes.request.http; headers are read from its `headers` map (Envoy lower-cases the keys),
+// or from `header_map` when `headers` is empty (Envoy with encode_raw_headers), taking raw_value
+// when set and value otherwise.
+//
+// Answer on allow: status OK, ok_response.headers = the x-tollgate-* upstream headers with
+// append_action OVERWRITE_IF_EXISTS_OR_ADD (a client cannot spoof them), headers_to_remove = the
+// credential header plus any other x-tollgate-* header the client sent.
+// Answer on deny: status UNAUTHENTICATED for a 401, PERMISSION_DENIED otherwise; denied_response
+// with the decision's HTTP status, the problem+json body, content-type, x-tollgate-code and, for
+// a 401, www-authenticate.
+//
+// Thread-safe; the Enforcer must outlive the service.
+class ExtAuthzService final : public ::envoy::service::auth::v3::Authorization::CallbackService {
+ public:
+  explicit ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options = {});
+
+  ::grpc::ServerUnaryReactor* Check(::grpc::CallbackServerContext* context,
+                                    const ::envoy::service::auth::v3::CheckRequest* request,
+                                    ::envoy::service::auth::v3::CheckResponse* response) override;
+
+  // The translation Check() performs, without gRPC: fills `response` (expected empty) for
+  // `request`. For tests and benchmarks.
+  void Answer(const ::envoy::service::auth::v3::CheckRequest& request,
+              ::envoy::service::auth::v3::CheckResponse* response) const;
+
+ private:
+  const enforce::Enforcer& enforcer_;
+  ExtAuthzOptions options_;
+};
+
+}  // namespace tollgate::adapters::envoy

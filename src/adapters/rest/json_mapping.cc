@@ -1,0 +1,220 @@
+// JSON mapping of management resources.
+#include "adapters/rest/json_mapping.h"
+
+#include <ctime>
+
+#include <boost/json.hpp>
+
+namespace tollgate::adapters::rest {
+namespace json = boost::json;
+namespace {
+
+std::string Path(std::string_view prefix, std::string_view name) {
+  return prefix.empty() ? std::string(name) : std::string(prefix) + "." + std::string(name);
+}
+
+Result<std::vector<std::string>> StringArray(const json::object& o, std::string_view name,
+                                             std::string_view prefix = {}) {
+  std::vector<std::string> out;
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return out;
+  const std::string field = Path(prefix, name);
+  if (!v->is_array()) return Invalid(field, field + " must be an array of strings");
+  const json::array& a = v->get_array();
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_string()) {
+      return Invalid(field + "[" + std::to_string(i) + "]", "must be a string");
+    }
+    out.emplace_back(a[i].get_string());
+  }
+  return out;
+}
+
+json::array ToArray(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+std::string FormatTime(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<int64_t> ParseTime(std::string_view text) {
+  std::tm tm{};
+  int offset_sign = 0, oh = 0, om = 0;
+  const std::string s(text);
+  char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return std::nullopt;
+  if (*end == '.') {  // fractional seconds are accepted and dropped
+    ++end;
+    while (*end >= '0' && *end <= '9') ++end;
+  }
+  if (*end == 'Z' || *end == 'z') {
+    ++end;
+  } else if (*end == '+' || *end == '-') {
+    offset_sign = *end == '+' ? 1 : -1;
+    if (std::sscanf(end + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    end += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (*end != '\0') return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm)) - offset_sign * (oh * 3600 + om * 60);
+}
+
+Result<std::string> StringField(const json::object& o, std::string_view name,
+                                std::string_view prefix) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) {
+    const std::string field = Path(prefix, name);
+    return Invalid(field, field + " must be a string");
+  }
+  return std::string(v->get_string());
+}
+
+Result<std::optional<int64_t>> TimeField(const json::object& o, std::string_view name) {
+  auto text = StringField(o, name);
+  if (!text.ok()) return text.error();
+  if (text->empty()) return std::optional<int64_t>();
+  auto t = ParseTime(*text);
+  if (!t) return Invalid(std::string(name), "must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z");
+  return std::optional<int64_t>(*t);
+}
+
+json::object ToJson(const Api& api) {
+  json::array resources;
+  for (const Resource& r : api.resources) {
+    json::object o{{"method", r.method}, {"path", r.path}, {"auth", ToString(r.auth)},
+                   {"scopes", ToArray(r.scopes)}};
+    if (!r.plan.empty()) o["plan"] = r.plan;
+    resources.push_back(std::move(o));
+  }
+  json::object o{{"id", api.id},
+                 {"name", api.name},
+                 {"version", api.version},
+                 {"description", api.description},
+                 {"context", api.context},
+                 {"upstream", api.upstream},
+                 {"resources", std::move(resources)},
+                 {"plans", ToArray(api.plans)},
+                 {"lifecycle", ToString(api.lifecycle)},
+                 {"createdBy", api.created_by},
+                 {"createdAt", FormatTime(api.created_at)},
+                 {"updatedAt", FormatTime(api.updated_at)}};
+  if (!api.virtual_host.empty()) o["virtualHost"] = api.virtual_host;
+  if (!api.api_key_header.empty()) o["apiKeyHeader"] = api.api_key_header;
+  return o;
+}
+
+json::object ToJson(const Application& app) {
+  return {{"id", app.id},
+          {"name", app.name},
+          {"description", app.description},
+          {"owner", app.owner},
+          {"createdAt", FormatTime(app.created_at)}};
+}
+
+json::object ToJson(const Subscription& sub) {
+  return {{"id", sub.id},
+          {"applicationId", sub.application_id},
+          {"apiId", sub.api_id},
+          {"plan", sub.plan},
+          {"status", ToString(sub.status)},
+          {"createdAt", FormatTime(sub.created_at)}};
+}
+
+json::object ToJson(const ApiKey& key) {
+  json::object o{{"id", key.id},
+                 {"applicationId", key.application_id},
+                 {"name", key.name},
+                 {"prefix", key.prefix},
+                 {"createdAt", FormatTime(key.created_at)}};
+  if (key.expires_at) o["expiresAt"] = FormatTime(*key.expires_at);
+  return o;
+}
+
+json::object ToJson(const LifecycleEvent& e) {
+  return {{"from", ToString(e.from)},
+          {"to", ToString(e.to)},
+          {"actor", e.actor},
+          {"at", FormatTime(e.at)}};
+}
+
+Result<Api> ApiFromJson(const json::value& body) {
+  if (!body.is_object()) return Invalid("", "the body must be a JSON object", "invalid_body");
+  const json::object& o = body.get_object();
+  Api api;
+  struct Text {
+    const char* name;
+    std::string* target;
+  };
+  for (Text t : {Text{"name", &api.name}, Text{"version", &api.version},
+                 Text{"description", &api.description}, Text{"context", &api.context},
+                 Text{"virtualHost", &api.virtual_host}, Text{"upstream", &api.upstream},
+                 Text{"apiKeyHeader", &api.api_key_header}}) {
+    auto v = StringField(o, t.name);
+    if (!v.ok()) return v.error();
+    *t.target = std::move(v.value());
+  }
+  if (const json::value* rs = o.if_contains("resources"); rs != nullptr && !rs->is_null()) {
+    if (!rs->is_array()) return Invalid("resources", "resources must be an array");
+    const json::array& a = rs->get_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      const std::string at = "resources[" + std::to_string(i) + "]";
+      if (!a[i].is_object()) return Invalid(at, at + " must be an object");
+      const json::object& ro = a[i].get_object();
+      Resource r;
+      auto method = StringField(ro, "method", at);
+      auto path = StringField(ro, "path", at);
+      auto auth = StringField(ro, "auth", at);
+      auto plan = StringField(ro, "plan", at);
+      auto scopes = StringArray(ro, "scopes", at);
+      for (const Error* e : {method.ok() ? nullptr : &method.error(),
+                             path.ok() ? nullptr : &path.error(), auth.ok() ? nullptr : &auth.error(),
+                             plan.ok() ? nullptr : &plan.error(),
+                             scopes.ok() ? nullptr : &scopes.error()}) {
+        if (e != nullptr) return *e;
+      }
+      if (method->empty()) return Invalid(at + ".method", "method is required");
+      if (path->empty()) return Invalid(at + ".path", "path is required, e.g. \"/pets/{id}\"");
+      r.method = std::move(method.value());
+      r.path = std::move(path.value());
+      if (!auth->empty()) {
+        auto parsed = ParseAuthType(*auth);
+        if (!parsed) return Invalid(at + ".auth", "auth is \"apiKey\" or \"none\"");
+        r.auth = *parsed;
+      }
+      r.plan = std::move(plan.value());
+      r.scopes = std::move(scopes.value());
+      api.resources.push_back(std::move(r));
+    }
+  }
+  auto plans = StringArray(o, "plans");
+  if (!plans.ok()) return plans.error();
+  api.plans = std::move(plans.value());
+  return api;
+}
+
+Result<Application> ApplicationFromJson(const json::value& body) {
+  if (!body.is_object()) return Invalid("", "the body must be a JSON object", "invalid_body");
+  const json::object& o = body.get_object();
+  Application app;
+  auto name = StringField(o, "name");
+  if (!name.ok()) return name.error();
+  auto description = StringField(o, "description");
+  if (!description.ok()) return description.error();
+  app.name = std::move(name.value());
+  app.description = std::move(description.value());
+  return app;
+}
+
+}  // namespace tollgate::adapters::rest

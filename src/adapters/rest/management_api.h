@@ -1,0 +1,36 @@
+// The management REST API (/api/v1/…, /healthz, /readyz): translates HTTP + JSON into calls on
+// control::Service and results back into JSON or problem+json. No business rule lives here.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "control/service.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace tollgate::adapters::rest {
+
+class ManagementApi {
+ public:
+  // `ready` answers /readyz (e.g. "the snapshot is loaded"); `service` must outlive this.
+  ManagementApi(control::Service& service, std::function<bool()> ready);
+
+  // The tollgate::http::Handler for the management listener. Thread-safe.
+  tollgate::http::Response operator()(const tollgate::http::Request& request, const tollgate::http::RequestContext& context) const;
+
+  const tollgate::http::Router& router() const { return router_; }
+
+ private:
+  using AuthedHandler = std::function<tollgate::http::Response(
+      const control::Principal&, const tollgate::http::Request&, const tollgate::http::PathParams&)>;
+  void Route(boost::beast::http::verb method, std::string pattern, AuthedHandler handler);
+  void AddApiRoutes();
+  void AddApplicationRoutes();
+
+  control::Service& service_;
+  std::function<bool()> ready_;
+  tollgate::http::Router router_;
+};
+
+}  // namespace tollgate::adapters::rest

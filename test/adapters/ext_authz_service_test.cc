@@ -1,0 +1,262 @@
+// Envoy ext_authz v3 over real gRPC: a GrpcServer on loopback, called with the generated stub.
+#include <chrono>
+#include <future>
+#include <map>
+#include <thread>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+#include "adapters/envoy/grpc_server.h"
+#include "adapters/petstore_fixture.h"
+#include "enforce/response.h"
+#include "envoy/service/auth/v3/external_auth.grpc.pb.h"
+#include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+
+namespace tollgate::adapters::envoy {
+namespace {
+
+namespace auth = ::envoy::service::auth::v3;
+namespace core = ::envoy::config::core::v3;
+using fixture::kApiKey;
+using fixture::kHost;
+
+auth::CheckRequest MakeRequest(const std::string& method, const std::string& path,
+                               const std::map<std::string, std::string>& headers) {
+  auth::CheckRequest request;
+  auto* http = request.mutable_attributes()->mutable_request()->mutable_http();
+  http->set_method(method);
+  http->set_host(std::string(kHost));
+  http->set_path(path);
+  for (const auto& [name, value] : headers) (*http->mutable_headers())[name] = value;
+  return request;
+}
+
+const core::HeaderValueOption* FindHeader(
+    const google::protobuf::RepeatedPtrField<core::HeaderValueOption>& headers,
+    const std::string& name) {
+  for (const auto& header : headers) {
+    if (header.header().key() == name) return &header;
+  }
+  return nullptr;
+}
+
+std::string HeaderValue(const google::protobuf::RepeatedPtrField<core::HeaderValueOption>& headers,
+                        const std::string& name) {
+  const core::HeaderValueOption* header = FindHeader(headers, name);
+  return header == nullptr ? "<absent>" : header->header().value();
+}
+
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& s) {
+  for (const auto& item : list) {
+    if (item == s) return true;
+  }
+  return false;
+}
+
+class ExtAuthzServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start("127.0.0.1", 0).ok());
+    ASSERT_NE(server_.port(), 0);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_.port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = auth::Authorization::NewStub(channel_);
+  }
+
+  auth::CheckResponse Call(const auth::CheckRequest& request) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    auth::CheckResponse response;
+    const grpc::Status status = stub_->Check(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  fixture::PetstoreWorld world_;
+  GrpcServer server_{world_.enforcer};
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<auth::Authorization::Stub> stub_;
+};
+
+TEST_F(ExtAuthzServiceTest, AllowedCallGetsOverwritingTollgateHeadersAndLosesItsKey) {
+  const auto response = Call(MakeRequest("GET", "/petstore/v1/pets/7?verbose=1",
+                                         {{"apikey", std::string(kApiKey)},
+                                          {"x-tollgate-plan", "Platinum"},
+                                          {"x-tollgate-forged", "yes"}}));
+  EXPECT_EQ(response.status().code(), 0);
+  ASSERT_TRUE(response.has_ok_response());
+  const auto& ok = response.ok_response();
+  EXPECT_EQ(HeaderValue(ok.headers(), "x-tollgate-application"), "app-mobile");
+  EXPECT_EQ(HeaderValue(ok.headers(), "x-tollgate-subscriber"), "alice");
+  EXPECT_EQ(HeaderValue(ok.headers(), "x-tollgate-plan"), "Gold");
+  for (const auto& header : ok.headers()) {
+    EXPECT_EQ(header.append_action(), core::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD)
+        << header.header().key();
+  }
+  EXPECT_TRUE(Contains(ok.headers_to_remove(), "apikey"));
+  // Overwritten anyway, so not removed; a forged one Tollgate does not set is removed.
+  EXPECT_FALSE(Contains(ok.headers_to_remove(), "x-tollgate-plan"));
+  EXPECT_TRUE(Contains(ok.headers_to_remove(), "x-tollgate-forged"));
+  const auto& facts = response.dynamic_metadata().fields();
+  ASSERT_TRUE(facts.contains("application_id"));
+  EXPECT_EQ(facts.at("application_id").string_value(), "app-mobile");
+  EXPECT_EQ(facts.at("code").string_value(), CodeName(DecisionCode::kAllow));
+}
+
+TEST_F(ExtAuthzServiceTest, MissingKeyIsUnauthenticatedWithProblemBodyAndChallenge) {
+  const auto response = Call(MakeRequest("GET", "/petstore/v1/pets", {}));
+  EXPECT_EQ(response.status().code(), grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(response.has_denied_response());
+  const auto& denied = response.denied_response();
+  EXPECT_EQ(denied.status().code(), ::envoy::type::v3::Unauthorized);
+  EXPECT_EQ(HeaderValue(denied.headers(), "content-type"), "application/problem+json");
+  EXPECT_EQ(HeaderValue(denied.headers(), "x-tollgate-code"), "missing_credential");
+  EXPECT_NE(HeaderValue(denied.headers(), "www-authenticate"), "<absent>");
+  EXPECT_NE(HeaderValue(denied.headers(), "www-authenticate"), "");
+  const boost::json::value body = boost::json::parse(denied.body());
+  EXPECT_EQ(body.at("status").to_number<int>(), 401);
+  EXPECT_EQ(body.at("code").as_string(), "missing_credential");
+  EXPECT_EQ(response.dynamic_metadata().fields().at("code").string_value(), "missing_credential");
+}
+
+TEST_F(ExtAuthzServiceTest, WrongKeyIsUnauthenticated) {
+  const auto response =
+      Call(MakeRequest("GET", "/petstore/v1/pets", {{"apikey", "tg_not_a_real_key"}}));
+  EXPECT_EQ(response.status().code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(response.denied_response().status().code(), ::envoy::type::v3::Unauthorized);
+  EXPECT_EQ(HeaderValue(response.denied_response().headers(), "x-tollgate-code"),
+            CodeName(DecisionCode::kInvalidCredential));
+}
+
+TEST_F(ExtAuthzServiceTest, UnknownResourceIsPermissionDeniedWith404) {
+  const auto response =
+      Call(MakeRequest("GET", "/petstore/v1/owners", {{"apikey", std::string(kApiKey)}}));
+  EXPECT_EQ(response.status().code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(response.denied_response().status().code(), ::envoy::type::v3::NotFound);
+  EXPECT_EQ(FindHeader(response.denied_response().headers(), "www-authenticate"), nullptr);
+  EXPECT_EQ(HeaderValue(response.denied_response().headers(), "x-tollgate-code"),
+            CodeName(DecisionCode::kResourceNotFound));
+}
+
+TEST_F(ExtAuthzServiceTest, HeadersFromHeaderMapAreReadWhenTheMapIsEmpty) {
+  auth::CheckRequest request = MakeRequest("GET", "/petstore/v1/pets", {});
+  auto* header_map =
+      request.mutable_attributes()->mutable_request()->mutable_http()->mutable_header_map();
+  auto* other = header_map->add_headers();
+  other->set_key("accept");
+  other->set_raw_value("*/*");
+  auto* key = header_map->add_headers();
+  key->set_key("apikey");
+  key->set_raw_value(std::string(kApiKey));  // encode_raw_headers: bytes, no `value`
+  const auto response = Call(request);
+  EXPECT_EQ(response.status().code(), 0);
+  EXPECT_TRUE(response.has_ok_response());
+}
+
+TEST_F(ExtAuthzServiceTest, HealthServiceAnswersServing) {
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  grpc::Slice empty("", 0);
+  const grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}
+  grpc::ByteBuffer reply;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &reply,
+                    [&](grpc::Status status) { done.set_value(status); });
+  const grpc::Status status = done.get_future().get();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+TEST_F(ExtAuthzServiceTest, TakenPortIsListenFailed) {
+  GrpcServer second(world_.enforcer);
+  const Status started = second.Start("127.0.0.1", server_.port());
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().code, "listen_failed");
+}
+
+TEST_F(ExtAuthzServiceTest, StopIsIdempotentAndEndsService) {
+  server_.Stop(std::chrono::milliseconds(100));
+  server_.Stop();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  auth::CheckResponse response;
+  EXPECT_FALSE(stub_->Check(&context, MakeRequest("GET", "/petstore/v1/pets", {}), &response).ok());
+}
+
+// A service added next to ext_authz whose calls stay in flight until the test finishes them.
+class HeldRateLimitService final
+    : public ::envoy::service::ratelimit::v3::RateLimitService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* ShouldRateLimit(
+      grpc::CallbackServerContext* context, const ::envoy::service::ratelimit::v3::RateLimitRequest*,
+      ::envoy::service::ratelimit::v3::RateLimitResponse* response) override {
+    response->set_overall_code(::envoy::service::ratelimit::v3::RateLimitResponse::OK);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    arrived.set_value(reactor);
+    return reactor;
+  }
+  std::promise<grpc::ServerUnaryReactor*> arrived;
+};
+
+TEST(GrpcServerTest, StopLetsCallsInFlightFinish) {
+  fixture::PetstoreWorld world;
+  HeldRateLimitService held;
+  GrpcServer server(world.enforcer);
+  server.AddService(&held);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  const auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                                           grpc::InsecureChannelCredentials());
+  auto rls = ::envoy::service::ratelimit::v3::RateLimitService::NewStub(channel);
+  auto authz = auth::Authorization::NewStub(channel);
+
+  grpc::ClientContext context;
+  ::envoy::service::ratelimit::v3::RateLimitRequest request;
+  ::envoy::service::ratelimit::v3::RateLimitResponse response;
+  std::promise<grpc::Status> finished;
+  rls->async()->ShouldRateLimit(&context, &request, &response,
+                                [&](grpc::Status status) { finished.set_value(status); });
+  grpc::ServerUnaryReactor* reactor = held.arrived.get_future().get();
+
+  std::thread stopper([&] { server.Stop(std::chrono::seconds(10)); });
+  // Once new calls are refused the server is shutting down; the held call is still open.
+  bool refusing = false;
+  for (int i = 0; i < 200 && !refusing; ++i) {
+    grpc::ClientContext probe;
+    probe.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+    auth::CheckResponse ignored;
+    refusing = !authz->Check(&probe, MakeRequest("GET", "/petstore/v1/pets", {}), &ignored).ok();
+  }
+  EXPECT_TRUE(refusing);
+  reactor->Finish(grpc::Status::OK);
+  const grpc::Status status = finished.get_future().get();
+  stopper.join();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.overall_code(), ::envoy::service::ratelimit::v3::RateLimitResponse::OK);
+}
+
+// Answer() is the same translation without the transport.
+TEST(ExtAuthzAnswerTest, WithoutMetadataOptionLeavesDynamicMetadataEmpty) {
+  fixture::PetstoreWorld world;
+  const ExtAuthzService service(world.enforcer, ExtAuthzOptions{.dynamic_metadata = false});
+  auth::CheckResponse response;
+  service.Answer(MakeRequest("GET", "/petstore/v1/pets", {{"apikey", std::string(kApiKey)}}),
+                 &response);
+  EXPECT_EQ(response.status().code(), 0);
+  EXPECT_FALSE(response.has_dynamic_metadata());
+}
+
+}  // namespace
+}  // namespace tollgate::adapters::envoy
