@@ -1,0 +1,170 @@
+// `tollgate serve`: wires store → control → enforcer → listeners and runs until a signal.
+#include "cli/serve.h"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/envoy/grpc_server.h"
+#include "adapters/http/authz_handler.h"
+#include "adapters/rest/management_api.h"
+#include "cli/flags.h"
+#include "control/demo.h"
+#include "control/service.h"
+#include "enforce/enforcer.h"
+#include "enforce/refresher.h"
+#include "http/server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tollgate::cli {
+namespace {
+
+std::vector<FlagSpec> ServeFlags() {
+  return {
+      {"data", "DIR", "data directory of the embedded SQLite store", "./data"},
+      {"store", "URL", "store URL: sqlite:PATH (default: sqlite:DIR/tollgate.db)", ""},
+      {"role", "ROLE", "all | control (management API) | enforcer (gateway listeners)", "all"},
+      {"listen", "ADDR", "address every listener binds", "127.0.0.1"},
+      {"http-port", "N", "management REST API, /healthz, /readyz", "8080"},
+      {"grpc-port", "N", "gRPC: Envoy ext_authz v3", "9191"},
+      {"authz-port", "N", "HTTP authz for nginx, Envoy HTTP and Traefik", "9192"},
+      {"authz-prefix", "PATH", "path prefix Envoy's HTTP ext_authz puts before the original path", ""},
+      {"poll-ms", "N", "how often the store's revision is checked for other processes' changes", "200"},
+      {"threads", "N", "I/O threads per HTTP listener", "2"},
+      {"demo", "", "seed a demo API, application and a fresh key (printed)", ""},
+      {"demo-upstream", "URL", "upstream of the demo API", "http://127.0.0.1:9090"},
+      {"help", "", "print this help", ""},
+  };
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "tollgate serve: %s\n", message.c_str());
+  return 1;
+}
+
+// Blocks SIGINT/SIGTERM in every thread (threads started later inherit the mask) so that the
+// main thread can wait for them with sigwait.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+Result<std::string> StorePath(const Flags& flags) {
+  std::string url = flags.Get("store");
+  if (url.empty()) {
+    const std::filesystem::path dir = flags.Get("data");
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Invalid("data", "cannot create data directory " + dir.string() + ": " + ec.message());
+    return (dir / "tollgate.db").string();
+  }
+  if (url.rfind("sqlite:", 0) == 0) return url.substr(7);
+  return Invalid("store", "--store must be sqlite:PATH (postgres:// is not supported yet)");
+}
+
+}  // namespace
+
+int Serve(int argc, char** argv) {
+  Flags flags(ServeFlags());
+  if (auto err = flags.Parse(argc, argv, 2)) return Fail(*err + " (see tollgate serve --help)");
+  if (flags.Has("help")) {
+    std::printf("Usage: tollgate serve [flags]\n\nFlags:\n%s", flags.Usage().c_str());
+    return 0;
+  }
+  const std::string role = flags.Get("role");
+  if (role != "all" && role != "control" && role != "enforcer") {
+    return Fail("--role must be all, control or enforcer, got '" + role + "'");
+  }
+  const bool control_role = role != "enforcer";
+  const bool enforcer_role = role != "control";
+  uint16_t http_port = 0, grpc_port = 0, authz_port = 0;
+  for (auto [name, port] : {std::pair{"http-port", &http_port}, {"grpc-port", &grpc_port},
+                            {"authz-port", &authz_port}}) {
+    if (auto err = flags.Port(name, *port)) return Fail(*err);
+  }
+  const int threads = std::max(1, std::atoi(flags.Get("threads").c_str()));
+  const int poll_ms = std::max(10, std::atoi(flags.Get("poll-ms").c_str()));
+  const std::string listen = flags.Get("listen");
+
+  const sigset_t stop_signals = BlockStopSignals();
+
+  auto path = StorePath(flags);
+  if (!path.ok()) return Fail(path.error().message);
+  auto opened = store::SqliteStore::Open(*path);
+  if (!opened.ok()) return Fail("cannot open store " + *path + ": " + opened.error().message);
+  std::unique_ptr<store::SqliteStore> db = std::move(opened.value());
+
+  SystemClock clock;
+  enforce::SnapshotHolder holder;
+  enforce::SnapshotRefresher refresher(
+      holder, [&] { return db->LoadSnapshotData(); }, [&] { return db->Revision(); },
+      std::chrono::milliseconds(poll_ms));
+  control::Service service(*db, clock, [&] { refresher.Notify(); });
+
+  if (control_role) {
+    const char* given = std::getenv("TOLLGATE_ADMIN_PASSWORD");
+    auto admin = service.EnsureAdmin(given ? std::optional<std::string>(given) : std::nullopt);
+    if (!admin.ok()) return Fail("cannot create the admin user: " + admin.error().message);
+    if (!admin->generated_password.empty()) {
+      std::printf("admin password (shown once, store it now): %s\n",
+                  admin->generated_password.c_str());
+    }
+  }
+  if (flags.Has("demo")) {
+    auto seed = control::SeedDemo(service, control::Principal{"admin", Role::kAdmin},
+                                  flags.Get("demo-upstream"));
+    if (!seed.ok()) return Fail("cannot seed the demo: " + seed.error().message);
+    std::printf("demo api key: %s\n", seed->key.c_str());
+  }
+  if (Status s = refresher.Refresh(); !s.ok()) return Fail("cannot load snapshot: " + s.error().message);
+  refresher.Start();
+
+  enforce::Enforcer enforcer(holder, clock);
+  std::unique_ptr<adapters::rest::ManagementApi> management;
+  std::unique_ptr<http::Server> management_server, authz_server;
+  std::unique_ptr<adapters::http::AuthzHandler> authz;
+  std::unique_ptr<adapters::envoy::GrpcServer> grpc;
+
+  if (control_role) {
+    management = std::make_unique<adapters::rest::ManagementApi>(service, [] { return true; });
+    management_server = std::make_unique<http::Server>(
+        http::ServerOptions{listen, http_port, threads, 1 << 20, std::chrono::seconds(60), "management"},
+        [&](const http::Request& r, const http::RequestContext& c) { return (*management)(r, c); });
+    if (Status s = management_server->Start(); !s.ok()) return Fail(s.error().message);
+    std::printf("management API on http://%s:%u\n", listen.c_str(), management_server->port());
+  }
+  if (enforcer_role) {
+    authz = std::make_unique<adapters::http::AuthzHandler>(enforcer, flags.Get("authz-prefix"));
+    authz_server = std::make_unique<http::Server>(
+        http::ServerOptions{listen, authz_port, threads, 64 << 10, std::chrono::seconds(120), "authz"},
+        [&](const http::Request& r, const http::RequestContext& c) { return (*authz)(r, c); });
+    if (Status s = authz_server->Start(); !s.ok()) return Fail(s.error().message);
+    std::printf("HTTP authz on http://%s:%u\n", listen.c_str(), authz_server->port());
+    grpc = std::make_unique<adapters::envoy::GrpcServer>(enforcer);
+    if (Status s = grpc->Start(listen, grpc_port); !s.ok()) return Fail(s.error().message);
+    std::printf("gRPC ext_authz on %s:%u\n", listen.c_str(), grpc->port());
+  }
+  std::printf("tollgate ready (role %s, store %s)\n", role.c_str(), path->c_str());
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::printf("tollgate: %s received, finishing in-flight requests\n",
+              signal == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  // Stop taking traffic first, then the control plane, then background work.
+  if (grpc) grpc->Stop();
+  if (authz_server) authz_server->Stop();
+  if (management_server) management_server->Stop();
+  refresher.Stop();
+  return 0;
+}
+
+}  // namespace tollgate::cli
