@@ -37,7 +37,23 @@ constexpr CodeInfo Info(DecisionCode code) {
   return {"internal", "Internal error", 500};
 }
 
+// Every code, for parsing names back; a new code is added here and to Info().
+constexpr DecisionCode kAllCodes[] = {
+    DecisionCode::kAllow,           DecisionCode::kApiNotFound,
+    DecisionCode::kResourceNotFound, DecisionCode::kMissingCredential,
+    DecisionCode::kInvalidCredential, DecisionCode::kExpiredCredential,
+    DecisionCode::kNotSubscribed,   DecisionCode::kSubscriptionBlocked,
+    DecisionCode::kApiRetired,      DecisionCode::kApiBlocked,
+};
+
 }  // namespace
+
+std::optional<DecisionCode> ParseDecisionCode(std::string_view name) {
+  for (DecisionCode code : kAllCodes) {
+    if (Info(code).name == name) return code;
+  }
+  return std::nullopt;
+}
 
 std::string_view CodeName(DecisionCode code) { return Info(code).name; }
 std::string_view Title(DecisionCode code) { return Info(code).title; }

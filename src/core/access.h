@@ -40,6 +40,7 @@ enum class DecisionCode {
 };
 
 std::string_view CodeName(DecisionCode code);  // "missing_credential", …
+std::optional<DecisionCode> ParseDecisionCode(std::string_view name);  // inverse of CodeName
 std::string_view Title(DecisionCode code);     // one-line human explanation
 int HttpStatus(DecisionCode code);             // 200, 401, 403, 404, 410, 503
 
