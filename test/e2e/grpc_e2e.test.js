@@ -1,0 +1,151 @@
+// End to end over Envoy's ext_authz v3 gRPC API (envoy.service.auth.v3.Authorization/Check), with
+// the real Envoy .proto files of @grpc/grpc-js-xds and the @grpc/grpc-js client: the same
+// decisions as through nginx.
+'use strict';
+
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { describe, test, before, after } = require('node:test');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+const { Stack, REPO_ROOT, expectStatus, provision, timeUntil } = require('./harness');
+
+const DEPS = path.join(REPO_ROOT, 'node_modules', '@grpc', 'grpc-js-xds', 'deps');
+
+function loadAuthorization() {
+  const def = protoLoader.loadSync('envoy/service/auth/v3/external_auth.proto', {
+    keepCase: true,
+    longs: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: ['envoy-api', 'xds', 'protoc-gen-validate', 'googleapis'].map((d) => path.join(DEPS, d)),
+  });
+  return grpc.loadPackageDefinition(def).envoy.service.auth.v3.Authorization;
+}
+
+/** A CheckRequest as Envoy sends it; `headerMap` uses the header_map (raw_value bytes) form. */
+function checkRequest({ method = 'GET', path: p, host = 'api.example.com', headers = {}, headerMap = false }) {
+  const all = { ':authority': host, ':method': method, ':path': p, ':scheme': 'http', ...headers };
+  const httpReq = { id: String(Date.now()), method, path: p, host, scheme: 'http', protocol: 'HTTP/1.1' };
+  if (headerMap) {
+    httpReq.header_map = { headers: Object.entries(all).map(([key, v]) => ({ key, raw_value: Buffer.from(v) })) };
+  } else {
+    httpReq.headers = all;
+  }
+  return {
+    attributes: {
+      source: { address: { socket_address: { address: '10.0.0.7', port_value: 51000 } } },
+      destination: { address: { socket_address: { address: '10.0.0.1', port_value: 8080 } } },
+      request: { http: httpReq },
+    },
+  };
+}
+
+const headerValue = (opt) => {
+  const h = opt.header || {};
+  if (h.value) return h.value;
+  return h.raw_value && h.raw_value.length ? Buffer.from(h.raw_value).toString('utf8') : '';
+};
+const headersOf = (list) => Object.fromEntries((list || []).map((o) => [o.header.key.toLowerCase(), headerValue(o)]));
+
+describe('Envoy ext_authz v3 over gRPC', () => {
+  const stack = new Stack();
+  let client;
+  let fx;
+  const t = (name, fn) => test(name, stack.guard(fn));
+
+  const check = (req) => new Promise((resolve, reject) => {
+    client.Check(checkRequest(req), { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+
+  const assertDenied = (res, httpStatus, grpcCode, code) => {
+    assert.equal(res.http_response, 'denied_response', `expected a denial, got ${JSON.stringify(res)}`);
+    assert.equal(res.denied_response.status.code, httpStatus, `HTTP status: ${JSON.stringify(res.denied_response)}`);
+    assert.equal(res.status.code, grpcCode, `gRPC status: ${JSON.stringify(res.status)}`);
+    const body = JSON.parse(res.denied_response.body);
+    assert.equal(body.code, code, `problem body: ${res.denied_response.body}`);
+    assert.equal(body.status, httpStatus);
+    const h = headersOf(res.denied_response.headers);
+    assert.match(h['content-type'] || '', /^application\/problem\+json/, `denial headers: ${JSON.stringify(h)}`);
+    if (httpStatus === 401) assert.ok(h['www-authenticate'], 'WWW-Authenticate on 401');
+    return body;
+  };
+
+  const assertAllowed = (res, keyHeader) => {
+    assert.equal(res.status.code, 0, `expected OK, got ${JSON.stringify(res)}`);
+    assert.equal(res.http_response, 'ok_response', JSON.stringify(res));
+    const h = headersOf(res.ok_response.headers);
+    assert.equal(h['x-tollgate-application'], fx.app.id, `ok headers: ${JSON.stringify(h)}`);
+    assert.equal(h['x-tollgate-api'], fx.api.id);
+    assert.ok(res.ok_response.headers_to_remove.map((s) => s.toLowerCase()).includes(keyHeader),
+      `headers_to_remove has ${keyHeader}: ${JSON.stringify(res.ok_response.headers_to_remove)}`);
+  };
+
+  before(async () => {
+    await stack.start({ nginx: false, upstream: false });
+    const Authorization = loadAuthorization();
+    client = new Authorization(stack.grpcAddr, grpc.credentials.createInsecure());
+    fx = await provision(stack);
+    // Writes reach the enforcer's snapshot asynchronously (well under a second): wait until the
+    // last key created is known.
+    await timeUntil(async () => (await check({ path: '/petstore/v1/pets', headers: { apikey: fx.otherKey.key } })).status.code === 7,
+      { timeoutMs: 2000 }).catch(() => {});
+  });
+  after(async () => {
+    if (client) client.close();
+    await stack.stop();
+  });
+
+  t('valid key → OK with the facts as headers and the key removed', async () => {
+    assertAllowed(await check({ path: '/petstore/v1/pets', headers: { apikey: fx.key.key } }), 'apikey');
+    assertAllowed(await check({ path: '/petstore/v1/pets/7?x=1', headers: { apikey: fx.key.key } }), 'apikey');
+    assertAllowed(await check({ method: 'POST', path: '/petstore/v1/pets', headers: { 'x-api-key': fx.key.key } }), 'x-api-key');
+  });
+
+  t('header_map form (raw_value bytes) works too', async () => {
+    assertAllowed(await check({ path: '/petstore/v1/pets', headers: { apikey: fx.key.key }, headerMap: true }), 'apikey');
+    assertDenied(await check({ path: '/petstore/v1/pets', headerMap: true }), 401, 16, 'missing_credential');
+  });
+
+  t('missing key → 401 missing_credential (UNAUTHENTICATED)', async () => {
+    assertDenied(await check({ path: '/petstore/v1/pets' }), 401, 16, 'missing_credential');
+  });
+
+  t('wrong key → 401 invalid_credential (UNAUTHENTICATED)', async () => {
+    assertDenied(await check({ path: '/petstore/v1/pets', headers: { apikey: 'tg_wrong' } }), 401, 16, 'invalid_credential');
+  });
+
+  t('application without subscription → 403 not_subscribed (PERMISSION_DENIED)', async () => {
+    assertDenied(await check({ path: '/petstore/v1/pets', headers: { apikey: fx.otherKey.key } }), 403, 7, 'not_subscribed');
+  });
+
+  t('unknown resource → 404 resource_not_found; unknown API → 404 api_not_found', async () => {
+    const r1 = await check({ path: '/petstore/v1/owners', headers: { apikey: fx.key.key } });
+    assert.notEqual(r1.status.code, 0);
+    assertDenied(r1, 404, r1.status.code, 'resource_not_found');
+    const r2 = await check({ path: '/nothing/here', headers: { apikey: fx.key.key } });
+    assert.notEqual(r2.status.code, 0);
+    assertDenied(r2, 404, r2.status.code, 'api_not_found');
+  });
+
+  t('deleted key is denied within 1 s', async (tc) => {
+    const doomed = expectStatus(
+      await stack.rest('POST', `/api/v1/applications/${fx.app.id}/api-keys`, { name: 'doomed' }), 201).json;
+    const ready = await timeUntil(async () => {
+      const r = await check({ path: '/petstore/v1/pets', headers: { apikey: doomed.key } });
+      return r.status.code === 0;
+    }, { timeoutMs: 3000, intervalMs: 20 });
+    tc.diagnostic(`new key accepted after ${ready.toFixed(1)} ms`);
+    assert.ok(ready <= 1000, `new key accepted only after ${ready} ms`);
+    assertAllowed(await check({ path: '/petstore/v1/pets', headers: { apikey: doomed.key } }), 'apikey');
+    expectStatus(await stack.rest('DELETE', `/api/v1/applications/${fx.app.id}/api-keys/${doomed.id}`), 204);
+    const ms = await timeUntil(async () => {
+      const r = await check({ path: '/petstore/v1/pets', headers: { apikey: doomed.key } });
+      return r.status.code !== 0;
+    }, { timeoutMs: 3000, intervalMs: 50 });
+    tc.diagnostic(`deleted key denied after ${ms.toFixed(1)} ms`);
+    assert.ok(ms <= 1000, `deleted key still accepted after ${ms} ms`);
+    assertDenied(await check({ path: '/petstore/v1/pets', headers: { apikey: doomed.key } }), 401, 16, 'invalid_credential');
+    assertAllowed(await check({ path: '/petstore/v1/pets', headers: { apikey: fx.key.key } }), 'apikey');
+  });
+});
