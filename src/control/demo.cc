@@ -63,7 +63,7 @@ Result<DemoSeed> SeedDemo(Service& service, const Principal& admin, const std::s
   if (*existing_app) {
     seed.application_id = (*existing_app)->id;
   } else {
-    auto created = service.CreateApplication(admin, Application{{}, kDemoApp, "Demo application", {}, 0});
+    auto created = service.CreateApplication(admin, Application{.name = kDemoApp, .description = "Demo application"});
     if (!created.ok()) return created.error();
     seed.application_id = created->id;
   }

@@ -30,15 +30,14 @@ store::PageRequest Clamp(store::PageRequest page) {
 Service::Service(store::Store& store, const Clock& clock, std::function<void()> on_change)
     : store_(store), clock_(clock), on_change_(std::move(on_change)) {}
 
-template <class T>
-Result<T> Service::Changed(Result<T> result) {
-  if (result.ok() && on_change_) on_change_();
-  return result;
-}
-
 Status Service::RequirePublisher(const Principal& who) const {
   if (who.role == Role::kAdmin || who.role == Role::kPublisher) return Ok();
   return Forbidden("only publishers and admins manage APIs");
+}
+
+Status Service::RequireAdmin(const Principal& who) const {
+  if (who.role == Role::kAdmin) return Ok();
+  return Forbidden("only admins manage plans");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +87,7 @@ Result<Principal> Service::Authenticate(std::string_view user, std::string_view 
 Result<Api> Service::CreateApi(const Principal& who, Api draft) {
   if (auto s = RequirePublisher(who); !s.ok()) return s.error();
   if (auto s = ValidateApi(draft); !s.ok()) return s.error();
+  if (auto s = CheckApiPlans(draft); !s.ok()) return s.error();
   draft.id = crypto::RandomUuid();
   draft.lifecycle = Lifecycle::kCreated;
   draft.created_by = who.user;
@@ -108,6 +108,7 @@ Result<store::Page<Api>> Service::ListApis(const Principal& who, store::PageRequ
 Result<Api> Service::UpdateApi(const Principal& who, std::string_view id, Api draft) {
   if (auto s = RequirePublisher(who); !s.ok()) return s.error();
   if (auto s = ValidateApi(draft); !s.ok()) return s.error();
+  if (auto s = CheckApiPlans(draft); !s.ok()) return s.error();
   draft.id = std::string(id);
   draft.updated_at = clock_.NowSeconds();
   return Changed(store_.UpdateApi(draft));
@@ -156,6 +157,7 @@ Result<Application> Service::OwnedApplication(const Principal& who, std::string_
 
 Result<Application> Service::CreateApplication(const Principal& who, Application draft) {
   if (auto s = ValidateApplication(draft); !s.ok()) return s.error();
+  if (auto s = CheckApplicationPlan(draft); !s.ok()) return s.error();
   draft.id = crypto::RandomUuid();
   draft.owner = who.user;
   draft.created_at = clock_.NowSeconds();
@@ -177,8 +179,10 @@ Result<Application> Service::UpdateApplication(const Principal& who, std::string
   auto app = OwnedApplication(who, id);
   if (!app.ok()) return app.error();
   if (auto s = ValidateApplication(draft); !s.ok()) return s.error();
+  if (auto s = CheckApplicationPlan(draft); !s.ok()) return s.error();
   app->name = std::move(draft.name);
   app->description = std::move(draft.description);
+  app->plan = std::move(draft.plan);
   return Changed(store_.UpdateApplication(*app));
 }
 

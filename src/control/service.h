@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/model.h"
+#include "control/usage.h"
 #include "core/status.h"
 #include "store/store.h"
 
@@ -60,7 +61,20 @@ class Service {
   Result<Api> ChangeLifecycle(const Principal& who, std::string_view id, std::string_view action);
   Result<std::vector<LifecycleEvent>> LifecycleHistory(const Principal& who, std::string_view id);
 
+  // --- Admin: plans (plans.cc). Every authenticated user may list and read plans (publishers
+  // offer them, subscribers choose among them); only admins create, change and delete them.
+  // A plan's name cannot change (APIs and subscriptions refer to it by name): an UpdatePlan
+  // draft with another name is refused ("name", "plan_name_immutable"); an empty name keeps it.
+  // The built-in Unlimited is never changed or deleted (kConflict "plan_builtin"); a plan in use
+  // is not deleted (kConflict "plan_in_use").
+  Result<Plan> CreatePlan(const Principal& who, Plan draft);
+  Result<Plan> GetPlan(const Principal& who, std::string_view id);
+  Result<store::Page<Plan>> ListPlans(const Principal& who, store::PageRequest page);
+  Result<Plan> UpdatePlan(const Principal& who, std::string_view id, Plan draft);
+  Status DeletePlan(const Principal& who, std::string_view id);
+
   // --- Developer portal. Subscribers see and change only their own applications.
+  // An application's `plan` (optional) must name an existing plan ("plan", "unknown_plan").
   Result<Application> CreateApplication(const Principal& who, Application draft);
   Result<Application> GetApplication(const Principal& who, std::string_view id);
   Result<store::Page<Application>> ListApplications(const Principal& who, store::PageRequest page);
@@ -76,6 +90,12 @@ class Service {
                                                       store::PageRequest page);
   Status Unsubscribe(const Principal& who, std::string_view application_id,
                      std::string_view subscription_id);
+  // A subscription's plan and, when the plan has a quota, its consumption now as `usage` knows
+  // it (nullptr: unknown). Owner or admin only, like the application's other routes.
+  Result<SubscriptionUsage> SubscriptionUsageOf(const Principal& who,
+                                                std::string_view application_id,
+                                                std::string_view subscription_id,
+                                                UsageSource* usage);
 
   Result<IssuedKey> CreateApiKey(const Principal& who, std::string_view application_id,
                                  std::string name, std::optional<int64_t> expires_at);
@@ -85,11 +105,21 @@ class Service {
 
  private:
   Status RequirePublisher(const Principal& who) const;
+  Status RequireAdmin(const Principal& who) const;
+  // Every plan the API names (plans[i], resources[i].plan) exists; else kInvalid naming the
+  // field, code "unknown_plan".
+  Status CheckApiPlans(const Api& api);
+  // The application's plan, when set, exists; else kInvalid "plan" / "unknown_plan".
+  Status CheckApplicationPlan(const Application& app);
   // The application, if `who` may act on it (owner or admin); not found otherwise, so that
   // subscribers cannot probe for other people's application ids.
   Result<Application> OwnedApplication(const Principal& who, std::string_view id);
+  // Passes `result` through, notifying on_change_ when it is a success (a committed write).
   template <class T>
-  Result<T> Changed(Result<T> result);
+  Result<T> Changed(Result<T> result) {
+    if (result.ok() && on_change_) on_change_();
+    return result;
+  }
 
   store::Store& store_;
   const Clock& clock_;

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,6 +18,9 @@ namespace {
 constexpr size_t kMaxName = 100;
 constexpr size_t kMaxDescription = 2000;
 constexpr size_t kMaxResources = 1000;
+constexpr size_t kMaxKeyedLimits = 32;
+constexpr int64_t kMaxRateNumber = 1'000'000'000;
+constexpr int64_t kMaxQuotaRequests = 1'000'000'000'000;
 
 bool IsTokenChar(char c) {  // RFC 9110 tchar, used for header names and versions
   return std::isalnum(static_cast<unsigned char>(c)) ||
@@ -116,7 +122,125 @@ Status ValidateResources(std::vector<Resource>& resources) {
   return Ok();
 }
 
+bool IsQueryNameChar(char c) {
+  return static_cast<unsigned char>(c) > 0x20 && c != '&' && c != '=' && c != '#' && c != 0x7f;
+}
+
+bool IsClaimNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("_-.:/").find(c) != std::string_view::npos;
+}
+
+Status ValidateKeyedLimits(std::vector<KeyedLimit>& limits) {
+  if (limits.size() > kMaxKeyedLimits) {
+    return Invalid("keyedLimits", "an API has at most 32 keyed limits");
+  }
+  std::set<std::string> keys;
+  for (size_t i = 0; i < limits.size(); ++i) {
+    const std::string at = "keyedLimits[" + std::to_string(i) + "]";
+    if (auto s = ValidateLimitKey(limits[i].key, at + ".key"); !s.ok()) return s;
+    if (auto s = ValidateRate(limits[i].rate, at + ".rate"); !s.ok()) return s;
+    if (!keys.insert(limits[i].key).second) {
+      return Invalid(at + ".key", "key " + limits[i].key + " is limited twice", "duplicate_key");
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
+
+int64_t DefaultBurst(int64_t requests) { return std::max<int64_t>(requests - 1, 0); }
+
+Status ValidateRate(const RateLimit& rate, std::string_view prefix) {
+  const std::string p(prefix);
+  if (rate.requests <= 0 || rate.requests > kMaxRateNumber) {
+    return Invalid(p + ".requests", p + ".requests is a whole number from 1 to 1000000000");
+  }
+  if (rate.burst < 0 || rate.burst > kMaxRateNumber) {
+    return Invalid(p + ".burst", p + ".burst is a whole number from 0 to 1000000000: how many "
+                                     "requests above the steady pace may arrive at once");
+  }
+  return Ok();
+}
+
+Status ValidateLimitKey(std::string& key, std::string_view field) {
+  const std::string f(field);
+  const std::string expected =
+      f + " is \"ip\", \"ip/N\" (N from 1 to 128), \"header:NAME\", \"query:NAME\" or "
+          "\"claim:NAME\"";
+  std::string_view k = key;
+  if (k == "ip") return Ok();
+  if (k.rfind("ip/", 0) == 0) {
+    const std::string_view digits = k.substr(3);
+    int bits = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+    if (digits.empty() || digits.size() > 3 || ec != std::errc() ||
+        end != digits.data() + digits.size() || bits < 1 || bits > 128) {
+      return Invalid(f, expected, "invalid_limit_key");
+    }
+    return Ok();
+  }
+  const size_t colon = k.find(':');
+  const std::string_view kind = k.substr(0, colon == std::string_view::npos ? 0 : colon);
+  const std::string_view name = colon == std::string_view::npos ? "" : k.substr(colon + 1);
+  bool good = false;
+  if (kind == "header") {
+    good = AllOf(name, IsTokenChar);
+    std::transform(key.begin() + static_cast<std::ptrdiff_t>(colon) + 1, key.end(),
+                   key.begin() + static_cast<std::ptrdiff_t>(colon) + 1,
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  } else if (kind == "query") {
+    good = AllOf(name, IsQueryNameChar);
+  } else if (kind == "claim") {
+    good = AllOf(name, IsClaimNameChar);
+  }
+  if (!good || name.empty() || name.size() > 100) return Invalid(f, expected, "invalid_limit_key");
+  return Ok();
+}
+
+bool IsKnownTimeZoneName(std::string_view name) {
+  if (name.empty() || name.size() > 100 || name.front() == '/' ||
+      name.find('.') != std::string_view::npos) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("/_+-").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  const std::filesystem::path path = std::filesystem::path("/usr/share/zoneinfo") / name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  // Only compiled zones (not zone.tab, leapseconds, …) start with the TZif magic.
+  char magic[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  return in.read(magic, sizeof magic) && std::string_view(magic, sizeof magic) == "TZif";
+}
+
+Status ValidatePlan(Plan& plan) {
+  if (auto s = ValidateName(plan.name, "name"); !s.ok()) return s;
+  if (plan.description.size() > kMaxDescription) {
+    return Invalid("description", "description is at most 2000 characters");
+  }
+  if (plan.rate) {
+    if (auto s = ValidateRate(*plan.rate, "rate"); !s.ok()) return s;
+  }
+  if (plan.quota) {
+    if (plan.quota->requests <= 0 || plan.quota->requests > kMaxQuotaRequests) {
+      return Invalid("quota.requests",
+                     "quota.requests is a whole number from 1 to 1000000000000 per month");
+    }
+    Trim(plan.quota->time_zone);
+    if (plan.quota->time_zone.empty()) plan.quota->time_zone = "UTC";
+    if (!IsKnownTimeZoneName(plan.quota->time_zone)) {
+      return Invalid("quota.timeZone",
+                     "quota.timeZone is an IANA time zone name, e.g. \"Europe/Paris\" or \"UTC\"",
+                     "unknown_time_zone");
+    }
+  }
+  return Ok();
+}
 
 Status ValidateApi(Api& api) {
   if (auto s = ValidateName(api.name, "name"); !s.ok()) return s;
@@ -150,7 +274,10 @@ Status ValidateApi(Api& api) {
       return Invalid(field, "plan " + api.plans[i] + " is listed twice");
     }
   }
-  return Ok();
+  if (api.backend_rate) {
+    if (auto s = ValidateRate(*api.backend_rate, "backendRate"); !s.ok()) return s;
+  }
+  return ValidateKeyedLimits(api.keyed_limits);
 }
 
 Status ValidateApplication(Application& app) {
@@ -158,6 +285,8 @@ Status ValidateApplication(Application& app) {
   if (app.description.size() > kMaxDescription) {
     return Invalid("description", "description is at most 2000 characters");
   }
+  Trim(app.plan);
+  if (app.plan.size() > kMaxName) return Invalid("plan", "plan is at most 100 characters");
   return Ok();
 }
 

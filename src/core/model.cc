@@ -45,7 +45,32 @@ constexpr std::array<std::pair<Role, std::string_view>, 3> kRoles{{
     {Role::kSubscriber, "subscriber"},
 }};
 
+constexpr std::array<std::pair<Period, std::string_view>, 4> kPeriods{{
+    {Period::kSecond, "second"},
+    {Period::kMinute, "minute"},
+    {Period::kHour, "hour"},
+    {Period::kDay, "day"},
+}};
+constexpr std::array<std::pair<QuotaAnchor, std::string_view>, 2> kAnchors{{
+    {QuotaAnchor::kCalendar, "calendar"},
+    {QuotaAnchor::kSubscription, "subscription"},
+}};
+
 }  // namespace
+
+std::string_view ToString(Period period) { return Name(kPeriods, period); }
+std::optional<Period> ParsePeriod(std::string_view text) { return Lookup(kPeriods, text); }
+int64_t PeriodSeconds(Period period) {
+  switch (period) {
+    case Period::kSecond: return 1;
+    case Period::kMinute: return 60;
+    case Period::kHour: return 3600;
+    case Period::kDay: return 86400;
+  }
+  return 1;
+}
+std::string_view ToString(QuotaAnchor anchor) { return Name(kAnchors, anchor); }
+std::optional<QuotaAnchor> ParseQuotaAnchor(std::string_view text) { return Lookup(kAnchors, text); }
 
 std::string_view ToString(Lifecycle state) { return Name(kLifecycles, state); }
 std::optional<Lifecycle> ParseLifecycle(std::string_view text) { return Lookup(kLifecycles, text); }

@@ -1,61 +1,14 @@
 // The control plane's rules over a real SQLite store in a temporary directory.
 #include "control/service.h"
 
-#include <atomic>
-#include <filesystem>
 #include <gtest/gtest.h>
 
 #include "control/demo.h"
+#include "control/service_fixture.h"
 #include "crypto/crypto.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace tollgate::control {
 namespace {
-
-class ServiceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tollgate-control-" + crypto::RandomToken(10));
-    std::filesystem::create_directories(dir_);
-    auto s = store::SqliteStore::Open((dir_ / "t.db").string());
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(s.value());
-    service_ = std::make_unique<Service>(*store_, clock_, [this] { ++changes_; });
-  }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Api Draft(std::string name = "Petstore", std::string context = "/petstore/v1") {
-    Api a;
-    a.name = std::move(name);
-    a.version = "v1";
-    a.context = std::move(context);
-    a.upstream = "http://petstore:8080";
-    a.resources = {{"GET", "/pets", AuthType::kApiKey, {}, {}}};
-    a.plans = {"Gold", "Silver"};
-    return a;
-  }
-  Api Published() {
-    auto api = service_->CreateApi(admin_, Draft());
-    EXPECT_TRUE(api.ok());
-    auto p = service_->ChangeLifecycle(admin_, api->id, "publish");
-    EXPECT_TRUE(p.ok());
-    return p.value();
-  }
-
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<Service> service_;
-  std::atomic<int> changes_{0};
-  Principal admin_{"admin", Role::kAdmin};
-  Principal alice_{"alice", Role::kSubscriber};
-  Principal bob_{"bob", Role::kSubscriber};
-};
 
 TEST_F(ServiceTest, AdminIsCreatedOnceWithTheGivenPassword) {
   auto first = service_->EnsureAdmin(std::string("s3cret-pass"));
@@ -127,7 +80,7 @@ TEST_F(ServiceTest, LifecycleTransitionsAreCheckedAndRecorded) {
 }
 
 TEST_F(ServiceTest, SubscriptionNeedsAPublishedApiAndAnOfferedPlan) {
-  auto app = service_->CreateApplication(alice_, {{}, "Mobile", "", {}, 0});
+  auto app = service_->CreateApplication(alice_, Application{.name = "Mobile"});
   ASSERT_TRUE(app.ok());
   auto created = service_->CreateApi(admin_, Draft());
   auto early = service_->Subscribe(alice_, app->id, created->id, "");
@@ -143,7 +96,7 @@ TEST_F(ServiceTest, SubscriptionNeedsAPublishedApiAndAnOfferedPlan) {
 }
 
 TEST_F(ServiceTest, SubscribersSeeOnlyTheirOwnApplications) {
-  auto mine = service_->CreateApplication(alice_, {{}, "Mobile", "", {}, 0});
+  auto mine = service_->CreateApplication(alice_, Application{.name = "Mobile"});
   ASSERT_TRUE(mine.ok());
   EXPECT_EQ(mine->owner, "alice");
   EXPECT_EQ(service_->GetApplication(bob_, mine->id).error().kind, ErrorKind::kNotFound);
@@ -154,7 +107,7 @@ TEST_F(ServiceTest, SubscribersSeeOnlyTheirOwnApplications) {
 }
 
 TEST_F(ServiceTest, ApiKeyIsShownOnceAndStoredAsItsHash) {
-  auto app = service_->CreateApplication(alice_, {{}, "Mobile", "", {}, 0});
+  auto app = service_->CreateApplication(alice_, Application{.name = "Mobile"});
   auto issued = service_->CreateApiKey(alice_, app->id, "ci", std::nullopt);
   ASSERT_TRUE(issued.ok());
   EXPECT_EQ(issued->key.rfind("tg_", 0), 0u);

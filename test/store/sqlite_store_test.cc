@@ -1,10 +1,12 @@
 // The SQLite backend: runs the Store contract suite on a database file, plus what only SQLite has
 // (migrations, pragmas, file handling).
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_schema.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -143,8 +145,9 @@ TEST(SqliteStoreTest, InMemoryDatabaseWorksForTests) {
   auto opened = SqliteStore::Open(":memory:");
   ASSERT_TRUE(Succeeds(opened));
   Store& store = **opened;
+  ASSERT_TRUE(Succeeds(store.CreatePlan(MakePlan("Gold"))));
   ASSERT_TRUE(Succeeds(store.CreateApi(MakeApi("petstore"))));
-  EXPECT_EQ(*store.Revision(), 1);
+  EXPECT_EQ(*store.Revision(), 2);
 }
 
 TEST(SqliteStoreTest, ForeignKeysAreEnforcedAndEnumsStoredAsText) {
@@ -152,6 +155,7 @@ TEST(SqliteStoreTest, ForeignKeysAreEnforcedAndEnumsStoredAsText) {
   const std::string path = dir.File("t.db");
   auto opened = SqliteStore::Open(path);
   ASSERT_TRUE(Succeeds(opened));
+  ASSERT_TRUE(Succeeds((*opened)->CreatePlan(MakePlan("Gold"))));
   Api api = MakeApi("petstore");
   ASSERT_TRUE(Succeeds((*opened)->CreateApi(api)));
   ASSERT_TRUE(Succeeds(
@@ -165,11 +169,93 @@ TEST(SqliteStoreTest, ForeignKeysAreEnforcedAndEnumsStoredAsText) {
   EXPECT_EQ(raw.Query("SELECT to_state FROM api_lifecycle_events"), "PUBLISHED");
 }
 
+TEST(SqliteStoreTest, RatesAndQuotasAreStoredAsNullableColumns) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  auto opened = SqliteStore::Open(path);
+  ASSERT_TRUE(Succeeds(opened));
+  Plan plan = MakePlan("Gold");
+  plan.quota.reset();
+  ASSERT_TRUE(Succeeds((*opened)->CreatePlan(plan)));
+  RawDb raw(path);
+  EXPECT_EQ(raw.Query("SELECT rate_per FROM plans WHERE name = 'Gold'"), "minute");
+  EXPECT_EQ(raw.Query("SELECT quota_requests IS NULL FROM plans WHERE name = 'Gold'"), "1");
+  EXPECT_EQ(raw.Query("SELECT rate_requests IS NULL FROM plans WHERE name = 'Unlimited'"), "1");
+  EXPECT_EQ(raw.Query("SELECT builtin FROM plans WHERE name = 'Unlimited'"), "1");
+  // A half-present rate is refused by the schema itself.
+  EXPECT_FALSE(raw.Exec("UPDATE plans SET rate_per = NULL WHERE name = 'Gold'"));
+}
+
+// A file written by a release that knew only migration 1, with data in it.
+void WriteVersion1File(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_TRUE(Succeeds(sqlite::MigrateTo(db, 1)));
+  const char* rows = R"sql(
+    INSERT INTO apis (id, name, version, context, upstream, lifecycle, created_at, updated_at)
+      VALUES ('api-1', 'petstore', 'v1', '/petstore/v1', 'http://petstore:8080', 'PUBLISHED', 10, 10);
+    INSERT INTO api_resources (api_id, position, method, path, auth, plan)
+      VALUES ('api-1', 0, 'GET', '/pets', 'apiKey', 'Bronze');
+    INSERT INTO api_plans (api_id, position, plan) VALUES ('api-1', 0, 'Gold'), ('api-1', 1, 'Unlimited');
+    INSERT INTO applications (id, name, owner, created_at) VALUES ('app-1', 'shop', 'bob', 20);
+    INSERT INTO subscriptions (id, application_id, api_id, plan, status, created_at)
+      VALUES ('sub-1', 'app-1', 'api-1', 'Gold', 'ACTIVE', 30);
+    UPDATE revision SET value = 4 WHERE id = 1;
+  )sql";
+  EXPECT_EQ(sqlite3_exec(db, rows, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStoreTest, Version1FileIsUpgradedKeepingItsDataAndGainsUnlimited) {
+  TempDir dir;
+  const std::string path = dir.File("v1.db");
+  WriteVersion1File(path);
+  {
+    RawDb raw(path);
+    EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"), "1");
+  }
+  auto opened = SqliteStore::Open(path);
+  ASSERT_TRUE(Succeeds(opened));
+  Store& store = **opened;
+  RawDb raw(path);
+  EXPECT_EQ(raw.Query("SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(SqliteStore::SchemaVersion()));
+  EXPECT_EQ(*store.Revision(), 4) << "migrating is not a configuration change";
+
+  auto api = store.GetApi("api-1");
+  ASSERT_TRUE(Succeeds(api));
+  EXPECT_EQ(api->plans, (std::vector<std::string>{"Gold", "Unlimited"}));
+  EXPECT_EQ(api->resources.at(0).plan, "Bronze");
+  EXPECT_FALSE(api->backend_rate.has_value());
+  EXPECT_TRUE(api->keyed_limits.empty());
+  EXPECT_FALSE(api->fail_open);
+  EXPECT_EQ(store.GetApplication("app-1")->plan, "");
+  EXPECT_EQ(store.ListSubscriptions("app-1", {0, 50})->items.at(0).plan, "Gold");
+
+  // Unlimited is built in; the plans version 1 data named exist, without limits (as before).
+  auto plans = store.ListPlans({0, 50});
+  ASSERT_TRUE(Succeeds(plans));
+  std::vector<std::string> names;
+  for (const Plan& p : plans->items) {
+    names.push_back(p.name);
+    EXPECT_FALSE(p.rate.has_value()) << p.name;
+    EXPECT_FALSE(p.quota.has_value()) << p.name;
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"Bronze", "Gold", "Unlimited"}));
+  EXPECT_TRUE(FailsWith(store.DeletePlan(store.GetPlanByName("Gold")->id), ErrorKind::kConflict,
+                        "plan_in_use"));
+  EXPECT_TRUE(FailsWith(store.DeletePlan(store.GetPlanByName("Unlimited")->id),
+                        ErrorKind::kConflict, "plan_builtin"));
+  EXPECT_EQ(store.LoadSnapshotData()->plans.size(), 3u);
+}
+
 TEST(SqliteStoreTest, WriterWaitsForAnotherProcessesTransaction) {
   TempDir dir;
   const std::string path = dir.File("t.db");
   auto opened = SqliteStore::Open(path);
   ASSERT_TRUE(Succeeds(opened));
+  ASSERT_TRUE(Succeeds((*opened)->CreatePlan(MakePlan("Gold"))));
   RawDb other(path);
   ASSERT_TRUE(other.Exec("BEGIN IMMEDIATE"));
   // The write blocks on the lock (busy_timeout) and goes through once the other side commits.

@@ -86,6 +86,7 @@ TEST_P(StoreContractTest, UpdateApiReplacesContentButKeepsLifecycleAndAuthorship
   ASSERT_TRUE(Succeeds(store().CreateApi(api)));
   ASSERT_TRUE(Succeeds(
       store().TransitionApi({api.id, Lifecycle::kCreated, Lifecycle::kPublished, "alice", 150})));
+  ASSERT_TRUE(Succeeds(store().CreatePlan(MakePlan("Bronze"))));
 
   Api edit = api;
   edit.description = "new";

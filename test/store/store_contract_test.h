@@ -10,10 +10,11 @@
 #include <string>
 
 #include "store/store.h"
+#include "store/store_test_data.h"
 
 namespace tollgate::store {
 
-// One empty store of some backend, for one test.
+// One empty store of some backend, for one test (the fixture then adds plan Gold).
 class StoreBackend {
  public:
   virtual ~StoreBackend() = default;
@@ -38,6 +39,9 @@ class StoreContractTest : public ::testing::TestWithParam<StoreBackendFactory> {
     ASSERT_NE(backend_, nullptr);
     store_ = backend_->Connect();
     ASSERT_NE(store_, nullptr);
+    // The test data's APIs and subscriptions name plan Gold; the store checks plan references.
+    auto gold = store_->CreatePlan(testdata::MakePlan("Gold"));
+    ASSERT_TRUE(gold.ok()) << gold.error().message;
   }
 
   Store& store() { return *store_; }

@@ -31,7 +31,24 @@ inline Api MakeApi(const std::string& name, int64_t created_at = 1000) {
 
 inline Application MakeApp(const std::string& name, const std::string& owner = "bob",
                            int64_t created_at = 2000) {
-  return Application{"app-" + owner + "-" + name, name, "app " + name, owner, created_at};
+  return Application{.id = "app-" + owner + "-" + name,
+                     .name = name,
+                     .description = "app " + name,
+                     .owner = owner,
+                     .created_at = created_at};
+}
+
+// A plan with a rate and a quota. The suite's fixture creates MakePlan("Gold") in every store,
+// since MakeApi and MakeSub name it.
+inline Plan MakePlan(const std::string& name, int64_t created_at = 500) {
+  Plan plan;
+  plan.id = "plan-" + name;
+  plan.name = name;
+  plan.description = "the " + name + " tier";
+  plan.rate = RateLimit{100, Period::kMinute, 20};
+  plan.quota = Quota{10000, QuotaAnchor::kSubscription, "Europe/Paris"};
+  plan.created_at = created_at;
+  return plan;
 }
 
 inline Subscription MakeSub(const Application& app, const Api& api, int64_t created_at = 3000) {
@@ -77,6 +94,27 @@ inline bool SameResource(const Resource& a, const Resource& b) {
          a.plan == b.plan;
 }
 
+inline void ExpectSameRate(const RateLimit& want, const RateLimit& got) {
+  EXPECT_EQ(want.requests, got.requests);
+  EXPECT_EQ(want.per, got.per);
+  EXPECT_EQ(want.burst, got.burst);
+}
+
+inline void ExpectSamePlan(const Plan& want, const Plan& got) {
+  EXPECT_EQ(want.id, got.id);
+  EXPECT_EQ(want.name, got.name);
+  EXPECT_EQ(want.description, got.description);
+  ASSERT_EQ(want.rate.has_value(), got.rate.has_value());
+  if (want.rate) ExpectSameRate(*want.rate, *got.rate);
+  ASSERT_EQ(want.quota.has_value(), got.quota.has_value());
+  if (want.quota) {
+    EXPECT_EQ(want.quota->requests, got.quota->requests);
+    EXPECT_EQ(want.quota->anchor, got.quota->anchor);
+    EXPECT_EQ(want.quota->time_zone, got.quota->time_zone);
+  }
+  EXPECT_EQ(want.created_at, got.created_at);
+}
+
 inline void ExpectSameApi(const Api& want, const Api& got) {
   EXPECT_EQ(want.id, got.id);
   EXPECT_EQ(want.name, got.name);
@@ -91,6 +129,14 @@ inline void ExpectSameApi(const Api& want, const Api& got) {
     EXPECT_TRUE(SameResource(want.resources[i], got.resources[i])) << "resource " << i;
   }
   EXPECT_EQ(want.plans, got.plans);
+  EXPECT_EQ(want.backend_rate.has_value(), got.backend_rate.has_value());
+  if (want.backend_rate && got.backend_rate) ExpectSameRate(*want.backend_rate, *got.backend_rate);
+  ASSERT_EQ(want.keyed_limits.size(), got.keyed_limits.size());
+  for (size_t i = 0; i < want.keyed_limits.size(); ++i) {
+    EXPECT_EQ(want.keyed_limits[i].key, got.keyed_limits[i].key) << "keyed limit " << i;
+    ExpectSameRate(want.keyed_limits[i].rate, got.keyed_limits[i].rate);
+  }
+  EXPECT_EQ(want.fail_open, got.fail_open);
   EXPECT_EQ(want.lifecycle, got.lifecycle);
   EXPECT_EQ(want.created_by, got.created_by);
   EXPECT_EQ(want.created_at, got.created_at);

@@ -112,15 +112,18 @@ json::object ToJson(const Api& api) {
                  {"updatedAt", FormatTime(api.updated_at)}};
   if (!api.virtual_host.empty()) o["virtualHost"] = api.virtual_host;
   if (!api.api_key_header.empty()) o["apiKeyHeader"] = api.api_key_header;
+  AddApiLimits(api, o);
   return o;
 }
 
 json::object ToJson(const Application& app) {
-  return {{"id", app.id},
-          {"name", app.name},
-          {"description", app.description},
-          {"owner", app.owner},
-          {"createdAt", FormatTime(app.created_at)}};
+  json::object o{{"id", app.id},
+                 {"name", app.name},
+                 {"description", app.description},
+                 {"owner", app.owner},
+                 {"createdAt", FormatTime(app.created_at)}};
+  if (!app.plan.empty()) o["plan"] = app.plan;
+  return o;
 }
 
 json::object ToJson(const Subscription& sub) {
@@ -201,6 +204,7 @@ Result<Api> ApiFromJson(const json::value& body) {
   auto plans = StringArray(o, "plans");
   if (!plans.ok()) return plans.error();
   api.plans = std::move(plans.value());
+  if (auto s = ApiLimitsFromJson(o, api); !s.ok()) return s.error();
   return api;
 }
 
@@ -214,6 +218,9 @@ Result<Application> ApplicationFromJson(const json::value& body) {
   if (!description.ok()) return description.error();
   app.name = std::move(name.value());
   app.description = std::move(description.value());
+  auto plan = StringField(o, "plan");
+  if (!plan.ok()) return plan.error();
+  app.plan = std::move(plan.value());
   return app;
 }
 

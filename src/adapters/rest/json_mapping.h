@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "control/service.h"
+#include "control/usage.h"
 #include "core/model.h"
 #include "core/status.h"
 
@@ -23,12 +24,33 @@ boost::json::object ToJson(const Subscription& sub);
 boost::json::object ToJson(const ApiKey& key);  // never carries the key
 boost::json::object ToJson(const LifecycleEvent& event);
 
+// Plans (plan_json.cc): {"id","name","description","rate"?,"quota"?,"createdAt"}; a missing (or
+// null) rate or quota means no such limit. rate = {"requests","per","burst"}, quota =
+// {"requests","period":"month","anchor","timeZone"}.
+boost::json::object ToJson(const Plan& plan);
+boost::json::object ToJson(const RateLimit& rate);
+boost::json::object ToJson(const Quota& quota);
+// {"subscriptionId","plan","quota":{"limit","used","remaining","windowStart","windowEnd"}|null,
+//  "rate":{…}|null}. A quota whose consumption is unknown has used/remaining/window* null.
+boost::json::object ToJson(const control::SubscriptionUsage& usage);
+
 Result<Api> ApiFromJson(const boost::json::value& body);
 Result<Application> ApplicationFromJson(const boost::json::value& body);
+// Reads name, description, rate, quota. In a rate, `per` must be second|minute|hour|day and a
+// missing `burst` defaults to control::DefaultBurst(requests) (a whole window at once). In a
+// quota, `period` may be omitted ("month"), `anchor` defaults to "calendar", `timeZone` to "UTC".
+Result<Plan> PlanFromJson(const boost::json::value& body);
+// A rate object under `prefix` (e.g. "rate", "keyedLimits[0].rate"); errors name its fields.
+Result<RateLimit> RateFromJson(const boost::json::object& o, std::string_view prefix);
+// The API's "backendRate", "keyedLimits" and "failOpen", read into `api` / written into `o`.
+Status ApiLimitsFromJson(const boost::json::object& o, Api& api);
+void AddApiLimits(const Api& api, boost::json::object& o);
 
 // Typed accessors for request bodies: missing → default; wrong type → error naming the field.
 Result<std::string> StringField(const boost::json::object& o, std::string_view name,
                                 std::string_view field_path = {});
 Result<std::optional<int64_t>> TimeField(const boost::json::object& o, std::string_view name);
+Result<std::optional<int64_t>> IntField(const boost::json::object& o, std::string_view name,
+                                        std::string_view field_path = {});
 
 }  // namespace tollgate::adapters::rest

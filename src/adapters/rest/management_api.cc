@@ -121,8 +121,9 @@ Result<control::Principal> Authenticate(control::Service& service, const tollgat
 
 }  // namespace
 
-ManagementApi::ManagementApi(control::Service& service, std::function<bool()> ready)
-    : service_(service), ready_(std::move(ready)) {
+ManagementApi::ManagementApi(control::Service& service, std::function<bool()> ready,
+                             control::UsageSource* usage)
+    : service_(service), ready_(std::move(ready)), usage_(usage) {
   router_.Add(verb::get, "/healthz", [](const tollgate::http::Request& req, const tollgate::http::RequestContext&,
                                         const tollgate::http::PathParams&) {
     return JsonResponse(req, 200, json::object{{"status", "ok"}});
@@ -138,6 +139,7 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
         });
   AddApiRoutes();
   AddApplicationRoutes();
+  AddPlanRoutes();
 }
 
 tollgate::http::Response ManagementApi::operator()(const tollgate::http::Request& request,
@@ -252,6 +254,9 @@ void ManagementApi::AddApplicationRoutes() {
   Route(verb::delete_, "/api/v1/applications/{id}/subscriptions/{subId}", [this](P who, R req, A params) {
     return Reply(req, service_.Unsubscribe(who, params.Get("id"), params.Get("subId")));
   });
+  Route(verb::get, "/api/v1/applications/{id}/subscriptions/{subId}/usage", [this](P who, R req, A params) {
+    return Reply(req, service_.SubscriptionUsageOf(who, params.Get("id"), params.Get("subId"), usage_));
+  });
 
   Route(verb::get, "/api/v1/applications/{id}/api-keys", [this](P who, R req, A params) {
     auto keys = service_.ListApiKeys(who, params.Get("id"));
@@ -277,6 +282,36 @@ void ManagementApi::AddApplicationRoutes() {
   Route(verb::delete_, "/api/v1/applications/{id}/api-keys/{keyId}", [this](P who, R req, A params) {
     return Reply(req, service_.DeleteApiKey(who, params.Get("id"), params.Get("keyId")));
   });
+}
+
+// Plans: every authenticated user reads; admins write (the service checks).
+void ManagementApi::AddPlanRoutes() {
+  using P = const control::Principal&;
+  using R = const tollgate::http::Request&;
+  using A = const tollgate::http::PathParams&;
+  Route(verb::get, "/api/v1/plans", [this](P who, R req, A) {
+    auto page = PageFrom(req);
+    if (!page.ok()) return ErrorResponse(req, page.error());
+    return ReplyPage(req, service_.ListPlans(who, *page), *page);
+  });
+  Route(verb::post, "/api/v1/plans", [this](P who, R req, A) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return ErrorResponse(req, body.error());
+    auto draft = PlanFromJson(*body);
+    if (!draft.ok()) return ErrorResponse(req, draft.error());
+    return Reply(req, service_.CreatePlan(who, std::move(draft.value())), 201);
+  });
+  Route(verb::get, "/api/v1/plans/{id}",
+        [this](P who, R req, A params) { return Reply(req, service_.GetPlan(who, params.Get("id"))); });
+  Route(verb::put, "/api/v1/plans/{id}", [this](P who, R req, A params) {
+    auto body = ParseBody(req);
+    if (!body.ok()) return ErrorResponse(req, body.error());
+    auto draft = PlanFromJson(*body);
+    if (!draft.ok()) return ErrorResponse(req, draft.error());
+    return Reply(req, service_.UpdatePlan(who, params.Get("id"), std::move(draft.value())));
+  });
+  Route(verb::delete_, "/api/v1/plans/{id}",
+        [this](P who, R req, A params) { return Reply(req, service_.DeletePlan(who, params.Get("id"))); });
 }
 
 }  // namespace tollgate::adapters::rest

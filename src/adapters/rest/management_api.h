@@ -6,6 +6,7 @@
 #include <string>
 
 #include "control/service.h"
+#include "control/usage.h"
 #include "http/router.h"
 #include "http/server.h"
 
@@ -14,7 +15,10 @@ namespace tollgate::adapters::rest {
 class ManagementApi {
  public:
   // `ready` answers /readyz (e.g. "the snapshot is loaded"); `service` must outlive this.
-  ManagementApi(control::Service& service, std::function<bool()> ready);
+  // `usage` answers the quota part of GET …/subscriptions/{subId}/usage; nullptr = unknown
+  // (the answer then carries "used": null). When given, it must outlive this and be thread-safe.
+  ManagementApi(control::Service& service, std::function<bool()> ready,
+                control::UsageSource* usage = nullptr);
 
   // The tollgate::http::Handler for the management listener. Thread-safe.
   tollgate::http::Response operator()(const tollgate::http::Request& request, const tollgate::http::RequestContext& context) const;
@@ -27,9 +31,11 @@ class ManagementApi {
   void Route(boost::beast::http::verb method, std::string pattern, AuthedHandler handler);
   void AddApiRoutes();
   void AddApplicationRoutes();
+  void AddPlanRoutes();
 
   control::Service& service_;
   std::function<bool()> ready_;
+  control::UsageSource* usage_;
   tollgate::http::Router router_;
 };
 

@@ -1,4 +1,4 @@
-// SqliteStore: APIs, their resources and plans, and lifecycle transitions.
+// SqliteStore: APIs, their resources, plans and keyed limits, and lifecycle transitions.
 #include <sqlite3.h>
 
 #include <string>
@@ -26,7 +26,20 @@ Error MapApiWriteError(const Stmt& st, Error raw) {
         Conflict("api_context_taken", "another API uses this context on this virtual host")}});
 }
 
-// Writes resources and plans in their order; the API row must exist.
+// Every plan an API names (offered, or on a resource) must exist: kNotFound "plan_not_found".
+// Checked inside the write transaction, so a plan cannot be deleted in between.
+Status RequireApiPlans(sqlite3* db, const Api& api) {
+  for (const std::string& plan : api.plans) {
+    if (auto s = RequirePlan(db, plan); !s.ok()) return s;
+  }
+  for (const Resource& r : api.resources) {
+    if (r.plan.empty()) continue;
+    if (auto s = RequirePlan(db, r.plan); !s.ok()) return s;
+  }
+  return Ok();
+}
+
+// Writes resources, plans and keyed limits in their order; the API row must exist.
 Status InsertApiChildren(sqlite3* db, const Api& api) {
   Stmt resource(db,
                 "INSERT INTO api_resources (api_id, position, method, path, auth, scopes, plan)"
@@ -44,6 +57,16 @@ Status InsertApiChildren(sqlite3* db, const Api& api) {
     plan.Bind(1, api.id).Bind(2, static_cast<int64_t>(i)).Bind(3, api.plans[i]);
     if (auto s = plan.Exec(); !s.ok()) return s;
   }
+  Stmt keyed(db,
+             "INSERT INTO api_keyed_limits (api_id, position, key, requests, per, burst)"
+             " VALUES (?, ?, ?, ?, ?, ?)");
+  for (size_t i = 0; i < api.keyed_limits.size(); ++i) {
+    const KeyedLimit& k = api.keyed_limits[i];
+    keyed.Reset();
+    keyed.Bind(1, api.id).Bind(2, static_cast<int64_t>(i)).Bind(3, k.key);
+    BindRate(keyed, 4, k.rate);
+    if (auto s = keyed.Exec(); !s.ok()) return s;
+  }
   return Ok();
 }
 
@@ -52,14 +75,18 @@ Status InsertApiChildren(sqlite3* db, const Api& api) {
 Result<Api> SqliteStore::CreateApi(const Api& api) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Result<Api> {
+    if (auto s = RequireApiPlans(db_, api); !s.ok()) return s.error();
     Stmt st(db_,
             "INSERT INTO apis (id, name, version, description, context, virtual_host, upstream,"
-            " api_key_header, lifecycle, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            " api_key_header, lifecycle, created_by, created_at, updated_at,"
+            " backend_rate_requests, backend_rate_per, backend_rate_burst, fail_open)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.Bind(1, api.id).Bind(2, api.name).Bind(3, api.version).Bind(4, api.description);
     st.Bind(5, api.context).Bind(6, api.virtual_host).Bind(7, api.upstream);
     st.Bind(8, api.api_key_header).Bind(9, ToString(api.lifecycle)).Bind(10, api.created_by);
     st.Bind(11, api.created_at).Bind(12, api.updated_at);
+    BindRate(st, 13, api.backend_rate);
+    st.Bind(16, int64_t{api.fail_open ? 1 : 0});
     if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
     if (auto s = InsertApiChildren(db_, api); !s.ok()) return s.error();
     return LoadApi(db_, api.id);
@@ -88,18 +115,24 @@ Result<Api> SqliteStore::UpdateApi(const Api& api) {
     // lifecycle, created_by and created_at are deliberately not in the SET list.
     Stmt st(db_,
             "UPDATE apis SET name = ?, version = ?, description = ?, context = ?,"
-            " virtual_host = ?, upstream = ?, api_key_header = ?, updated_at = ? WHERE id = ?");
+            " virtual_host = ?, upstream = ?, api_key_header = ?, updated_at = ?,"
+            " backend_rate_requests = ?, backend_rate_per = ?, backend_rate_burst = ?,"
+            " fail_open = ? WHERE id = ?");
     st.Bind(1, api.name).Bind(2, api.version).Bind(3, api.description).Bind(4, api.context);
     st.Bind(5, api.virtual_host).Bind(6, api.upstream).Bind(7, api.api_key_header);
-    st.Bind(8, api.updated_at).Bind(9, api.id);
+    st.Bind(8, api.updated_at);
+    BindRate(st, 9, api.backend_rate);
+    st.Bind(12, int64_t{api.fail_open ? 1 : 0}).Bind(13, api.id);
     if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
     if (st.Changes() == 0) return ApiNotFound();
-    Stmt drop_resources(db_, "DELETE FROM api_resources WHERE api_id = ?");
-    drop_resources.Bind(1, api.id);
-    if (auto s = drop_resources.Exec(); !s.ok()) return s.error();
-    Stmt drop_plans(db_, "DELETE FROM api_plans WHERE api_id = ?");
-    drop_plans.Bind(1, api.id);
-    if (auto s = drop_plans.Exec(); !s.ok()) return s.error();
+    if (auto s = RequireApiPlans(db_, api); !s.ok()) return s.error();
+    for (const char* sql : {"DELETE FROM api_resources WHERE api_id = ?",
+                            "DELETE FROM api_plans WHERE api_id = ?",
+                            "DELETE FROM api_keyed_limits WHERE api_id = ?"}) {
+      Stmt drop(db_, sql);
+      drop.Bind(1, api.id);
+      if (auto s = drop.Exec(); !s.ok()) return s.error();
+    }
     if (auto s = InsertApiChildren(db_, api); !s.ok()) return s.error();
     return LoadApi(db_, api.id);
   });
@@ -108,7 +141,7 @@ Result<Api> SqliteStore::UpdateApi(const Api& api) {
 Status SqliteStore::DeleteApi(std::string_view id) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Status {
-    // Resources, plans, lifecycle events and subscriptions go with it (ON DELETE CASCADE).
+    // Resources, plans, keyed limits, lifecycle events and subscriptions go with it (CASCADE).
     Stmt st(db_, "DELETE FROM apis WHERE id = ?");
     st.Bind(1, id);
     if (auto s = st.Exec(); !s.ok()) return s;

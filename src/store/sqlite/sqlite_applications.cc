@@ -33,16 +33,22 @@ Status RequireApplication(sqlite3* db, std::string_view id) {
   return Ok();
 }
 
+// An application-level plan, when set, must exist: kNotFound "plan_not_found".
+Status RequireApplicationPlan(sqlite3* db, const Application& app) {
+  return app.plan.empty() ? Ok() : RequirePlan(db, app.plan);
+}
+
 }  // namespace
 
 Result<Application> SqliteStore::CreateApplication(const Application& app) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Result<Application> {
+    if (auto s = RequireApplicationPlan(db_, app); !s.ok()) return s.error();
     Stmt st(db_,
-            "INSERT INTO applications (id, name, description, owner, created_at)"
-            " VALUES (?, ?, ?, ?, ?)");
+            "INSERT INTO applications (id, name, description, owner, plan, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
     st.Bind(1, app.id).Bind(2, app.name).Bind(3, app.description).Bind(4, app.owner);
-    st.Bind(5, app.created_at);
+    st.Bind(5, app.plan).Bind(6, app.created_at);
     if (auto s = st.Exec(); !s.ok()) return MapApplicationWriteError(st, s.error());
     return LoadApplication(db_, app.id);
   });
@@ -70,8 +76,9 @@ Result<Page<Application>> SqliteStore::ListApplications(std::string_view owner,
 Result<Application> SqliteStore::UpdateApplication(const Application& app) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Result<Application> {
-    Stmt st(db_, "UPDATE applications SET name = ?, description = ? WHERE id = ?");
-    st.Bind(1, app.name).Bind(2, app.description).Bind(3, app.id);
+    if (auto s = RequireApplicationPlan(db_, app); !s.ok()) return s.error();
+    Stmt st(db_, "UPDATE applications SET name = ?, description = ?, plan = ? WHERE id = ?");
+    st.Bind(1, app.name).Bind(2, app.description).Bind(3, app.plan).Bind(4, app.id);
     if (auto s = st.Exec(); !s.ok()) return MapApplicationWriteError(st, s.error());
     if (st.Changes() == 0) return ApplicationNotFound();
     return LoadApplication(db_, app.id);
@@ -99,6 +106,7 @@ Result<Subscription> SqliteStore::CreateSubscription(const Subscription& sub) {
     auto api = RowExists(db_, "SELECT 1 FROM apis WHERE id = ?", sub.api_id);
     if (!api.ok()) return api.error();
     if (!*api) return NotFound("api_not_found", "no API with this id");
+    if (auto s = RequirePlan(db_, sub.plan); !s.ok()) return s.error();
     Stmt st(db_,
             "INSERT INTO subscriptions (id, application_id, api_id, plan, status, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)");

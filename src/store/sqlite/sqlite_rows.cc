@@ -17,7 +17,15 @@ Error Corrupt(std::string_view table, std::string_view column, std::string_view 
 
 constexpr std::string_view kApiColumns =
     "SELECT id, name, version, description, context, virtual_host, upstream, api_key_header,"
-    " lifecycle, created_by, created_at, updated_at FROM apis ";
+    " lifecycle, created_by, created_at, updated_at, backend_rate_requests, backend_rate_per,"
+    " backend_rate_burst, fail_open FROM apis ";
+
+constexpr std::string_view kApplicationColumns =
+    "SELECT id, name, description, owner, plan, created_at FROM applications ";
+
+constexpr std::string_view kPlanColumns =
+    "SELECT id, name, description, rate_requests, rate_per, rate_burst, quota_requests,"
+    " quota_anchor, quota_time_zone, created_at FROM plans ";
 
 Result<Api> ApiFromRow(const Stmt& st) {
   Api api;
@@ -36,15 +44,22 @@ Result<Api> ApiFromRow(const Stmt& st) {
   api.created_by = st.Text(9);
   api.created_at = st.Int(10);
   api.updated_at = st.Int(11);
+  auto backend_rate = RateFromColumns(st, 12, "apis");
+  if (!backend_rate.ok()) return backend_rate.error();
+  api.backend_rate = *backend_rate;
+  api.fail_open = st.Int(15) != 0;
   return api;
 }
 
-// Fills resources and plans of each API; two statements reused across all of them.
+// Fills resources, plans and keyed limits of each API; statements reused across all of them.
 Status LoadApiChildren(sqlite3* db, std::vector<Api>& apis) {
   Stmt resources(db,
                  "SELECT method, path, auth, scopes, plan FROM api_resources"
                  " WHERE api_id = ? ORDER BY position");
   Stmt plans(db, "SELECT plan FROM api_plans WHERE api_id = ? ORDER BY position");
+  Stmt keyed(db,
+             "SELECT key, requests, per, burst FROM api_keyed_limits"
+             " WHERE api_id = ? ORDER BY position");
   for (Api& api : apis) {
     resources.Reset();
     resources.Bind(1, api.id);
@@ -71,6 +86,17 @@ Status LoadApiChildren(sqlite3* db, std::vector<Api>& apis) {
       if (!*row) break;
       api.plans.push_back(plans.Text(0));
     }
+    keyed.Reset();
+    keyed.Bind(1, api.id);
+    while (true) {
+      auto row = keyed.Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      auto rate = RateFromColumns(keyed, 1, "api_keyed_limits");
+      if (!rate.ok()) return rate.error();
+      if (!*rate) return Internal("corrupt row in api_keyed_limits: no rate");
+      api.keyed_limits.push_back(KeyedLimit{keyed.Text(0), **rate});
+    }
   }
   return Ok();
 }
@@ -90,7 +116,7 @@ Result<std::vector<T>> Collect(Stmt& st, F from_row) {
 }
 
 Result<Application> ApplicationFromRow(const Stmt& st) {
-  return Application{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4)};
+  return Application{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5)};
 }
 
 Result<Subscription> SubscriptionFromRow(const Stmt& st) {
@@ -98,6 +124,24 @@ Result<Subscription> SubscriptionFromRow(const Stmt& st) {
   auto parsed = ParseSubscriptionStatus(status);
   if (!parsed) return Corrupt("subscriptions", "status", status);
   return Subscription{st.Text(0), st.Text(1), st.Text(2), st.Text(3), *parsed, st.Int(5)};
+}
+
+Result<Plan> PlanFromRow(const Stmt& st) {
+  Plan plan;
+  plan.id = st.Text(0);
+  plan.name = st.Text(1);
+  plan.description = st.Text(2);
+  auto rate = RateFromColumns(st, 3, "plans");
+  if (!rate.ok()) return rate.error();
+  plan.rate = *rate;
+  if (!st.IsNull(6)) {
+    const std::string anchor = st.Text(7);
+    auto parsed = ParseQuotaAnchor(anchor);
+    if (!parsed) return Corrupt("plans", "quota_anchor", anchor);
+    plan.quota = Quota{st.Int(6), *parsed, st.Text(8)};
+  }
+  plan.created_at = st.Int(9);
+  return plan;
 }
 
 Result<ApiKey> ApiKeyFromRow(const Stmt& st) {
@@ -128,7 +172,7 @@ Result<std::vector<Api>> LoadApis(sqlite3* db, Window window) {
 }
 
 Result<Application> LoadApplication(sqlite3* db, std::string_view id) {
-  Stmt st(db, "SELECT id, name, description, owner, created_at FROM applications WHERE id = ?");
+  Stmt st(db, std::string(kApplicationColumns) + "WHERE id = ?");
   st.Bind(1, id);
   auto apps = Collect<Application>(st, ApplicationFromRow);
   if (!apps.ok()) return apps.error();
@@ -139,7 +183,7 @@ Result<Application> LoadApplication(sqlite3* db, std::string_view id) {
 Result<std::vector<Application>> LoadApplications(sqlite3* db, std::string_view owner,
                                                   Window window) {
   // Two shapes of the query, so that a filtered one can use its index.
-  Stmt st(db, std::string("SELECT id, name, description, owner, created_at FROM applications ") +
+  Stmt st(db, std::string(kApplicationColumns) +
                   (owner.empty() ? "" : "WHERE owner = ?1 ") +
                   "ORDER BY created_at, id LIMIT ?2 OFFSET ?3");
   st.Bind(1, owner).Bind(2, window.limit).Bind(3, window.offset);
@@ -163,6 +207,54 @@ Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view applicatio
                   "ORDER BY created_at, id");
   if (!application_id.empty()) st.Bind(1, application_id);
   return Collect<ApiKey>(st, ApiKeyFromRow);
+}
+
+Result<Plan> LoadPlan(sqlite3* db, std::string_view id) {
+  Stmt st(db, std::string(kPlanColumns) + "WHERE id = ?");
+  st.Bind(1, id);
+  auto plans = Collect<Plan>(st, PlanFromRow);
+  if (!plans.ok()) return plans.error();
+  if (plans->empty()) return NotFound("plan_not_found", "no plan with this id");
+  return std::move(plans->front());
+}
+
+Result<Plan> LoadPlanByName(sqlite3* db, std::string_view name) {
+  Stmt st(db, std::string(kPlanColumns) + "WHERE name = ?");
+  st.Bind(1, name);
+  auto plans = Collect<Plan>(st, PlanFromRow);
+  if (!plans.ok()) return plans.error();
+  if (plans->empty()) return NotFound("plan_not_found", "no plan named '" + std::string(name) + "'");
+  return std::move(plans->front());
+}
+
+Result<std::vector<Plan>> LoadPlans(sqlite3* db, Window window) {
+  Stmt st(db, std::string(kPlanColumns) + "ORDER BY created_at, id LIMIT ? OFFSET ?");
+  st.Bind(1, window.limit).Bind(2, window.offset);
+  return Collect<Plan>(st, PlanFromRow);
+}
+
+Status RequirePlan(sqlite3* db, std::string_view name) {
+  auto exists = RowExists(db, "SELECT 1 FROM plans WHERE name = ?", name);
+  if (!exists.ok()) return exists.error();
+  if (!*exists) return NotFound("plan_not_found", "no plan named '" + std::string(name) + "'");
+  return Ok();
+}
+
+void BindRate(Stmt& st, int first, const std::optional<RateLimit>& rate) {
+  if (rate) {
+    st.Bind(first, rate->requests).Bind(first + 1, ToString(rate->per)).Bind(first + 2, rate->burst);
+  } else {
+    st.BindNull(first).BindNull(first + 1).BindNull(first + 2);
+  }
+}
+
+Result<std::optional<RateLimit>> RateFromColumns(const Stmt& st, int first,
+                                                 std::string_view table) {
+  if (st.IsNull(first)) return std::optional<RateLimit>();
+  const std::string per = st.Text(first + 1);
+  auto parsed = ParsePeriod(per);
+  if (!parsed) return Corrupt(table, "per", per);
+  return std::optional<RateLimit>(RateLimit{st.Int(first), *parsed, st.Int(first + 2)});
 }
 
 Result<int64_t> QueryInt(sqlite3* db, std::string_view sql, std::string_view param) {

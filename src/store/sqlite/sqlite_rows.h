@@ -5,11 +5,13 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "core/model.h"
 #include "core/status.h"
+#include "store/sqlite/sqlite_statement.h"
 
 namespace tollgate::store::sqlite {
 
@@ -34,6 +36,18 @@ Result<std::vector<Application>> LoadApplications(sqlite3* db, std::string_view 
 Result<std::vector<Subscription>> LoadSubscriptions(sqlite3* db, std::string_view application_id,
                                                     Window window);
 Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view application_id);
+
+// Not found: "plan_not_found".
+Result<Plan> LoadPlan(sqlite3* db, std::string_view id);
+Result<Plan> LoadPlanByName(sqlite3* db, std::string_view name);
+// Every plan, ordered by created_at then id (the built-in Unlimited, created at 0, comes first).
+Result<std::vector<Plan>> LoadPlans(sqlite3* db, Window window);
+// kNotFound "plan_not_found" unless a plan with this name exists.
+Status RequirePlan(sqlite3* db, std::string_view name);
+
+// A rate is stored in three consecutive columns (requests, per, burst), all NULL when absent.
+void BindRate(Stmt& st, int first, const std::optional<RateLimit>& rate);
+Result<std::optional<RateLimit>> RateFromColumns(const Stmt& st, int first, std::string_view table);
 
 // Runs a one-integer query (`SELECT COUNT(*) …`) with at most one text parameter, bound when
 // `sql` has one. No row reads as 0.

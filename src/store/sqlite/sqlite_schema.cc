@@ -108,8 +108,73 @@ CREATE TABLE users (
 );
 )sql";
 
+// Version 2: plans (subscription tiers) with their rate and quota, API backend protection and
+// keyed limits, application-level plans, and persisted quota usage. A rate (or quota) is all of
+// its columns or none of them: NULL = no such limit.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE plans (
+  id              TEXT PRIMARY KEY,
+  name            TEXT NOT NULL UNIQUE,
+  description     TEXT NOT NULL DEFAULT '',
+  builtin         INTEGER NOT NULL DEFAULT 0 CHECK (builtin IN (0, 1)),  -- 1: never changed
+  rate_requests   INTEGER CHECK (rate_requests > 0),
+  rate_per        TEXT CHECK (rate_per IN ('second', 'minute', 'hour', 'day')),
+  rate_burst      INTEGER CHECK (rate_burst >= 0),
+  quota_requests  INTEGER CHECK (quota_requests > 0),
+  quota_anchor    TEXT CHECK (quota_anchor IN ('calendar', 'subscription')),
+  quota_time_zone TEXT,
+  created_at      INTEGER NOT NULL,
+  CHECK ((rate_requests IS NULL) = (rate_per IS NULL) AND (rate_per IS NULL) = (rate_burst IS NULL)),
+  CHECK ((quota_requests IS NULL) = (quota_anchor IS NULL) AND
+         (quota_anchor IS NULL) = (quota_time_zone IS NULL))
+);
+CREATE INDEX plans_by_created ON plans (created_at, id);
+INSERT INTO plans (id, name, description, builtin, created_at)
+  VALUES ('unlimited', 'Unlimited', 'No rate limit and no quota.', 1, 0);
+-- Plans that version-1 data names become unlimited plans (version 1 enforced no limits), so that
+-- every plan reference resolves from now on.
+INSERT INTO plans (id, name, description, created_at)
+  SELECT lower(hex(randomblob(16))), name, 'Created when upgrading the store: no limits yet.',
+         CAST(strftime('%s', 'now') AS INTEGER)
+  FROM (SELECT plan AS name FROM api_plans
+        UNION SELECT plan FROM api_resources WHERE plan <> ''
+        UNION SELECT plan FROM subscriptions)
+  WHERE name NOT IN (SELECT name FROM plans);
+
+ALTER TABLE apis ADD COLUMN backend_rate_requests INTEGER CHECK (backend_rate_requests > 0);
+ALTER TABLE apis ADD COLUMN backend_rate_per TEXT
+  CHECK (backend_rate_per IN ('second', 'minute', 'hour', 'day'));
+ALTER TABLE apis ADD COLUMN backend_rate_burst INTEGER CHECK (backend_rate_burst >= 0);
+ALTER TABLE apis ADD COLUMN fail_open INTEGER NOT NULL DEFAULT 0 CHECK (fail_open IN (0, 1));
+
+CREATE TABLE api_keyed_limits (
+  api_id   TEXT NOT NULL REFERENCES apis (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  key      TEXT NOT NULL,  -- "ip", "ip/N", "header:NAME", "query:NAME", "claim:NAME"
+  requests INTEGER NOT NULL CHECK (requests > 0),
+  per      TEXT NOT NULL CHECK (per IN ('second', 'minute', 'hour', 'day')),
+  burst    INTEGER NOT NULL CHECK (burst >= 0),
+  PRIMARY KEY (api_id, position)
+) WITHOUT ROWID;
+
+ALTER TABLE applications ADD COLUMN plan TEXT NOT NULL DEFAULT '';  -- '' = none
+
+CREATE INDEX api_plans_by_plan ON api_plans (plan);
+CREATE INDEX subscriptions_by_plan ON subscriptions (plan);
+
+-- Counters, not configuration: written without bumping the revision.
+CREATE TABLE quota_usage (
+  key          TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_end   INTEGER NOT NULL,
+  used         INTEGER NOT NULL CHECK (used >= 0),
+  PRIMARY KEY (key, window_start)
+) WITHOUT ROWID;
+CREATE INDEX quota_usage_by_end ON quota_usage (window_end);
+)sql";
+
 // Migration i (0-based) brings the schema to version i + 1.
-constexpr std::array<const char*, 1> kMigrations{kV1};
+constexpr std::array<const char*, 2> kMigrations{kV1, kV2};
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -130,7 +195,12 @@ Error TooNew(int64_t found) {
 
 int64_t KnownSchemaVersion() { return static_cast<int64_t>(kMigrations.size()); }
 
-Status Migrate(sqlite3* db) {
+Status Migrate(sqlite3* db) { return MigrateTo(db, KnownSchemaVersion()); }
+
+Status MigrateTo(sqlite3* db, int64_t target) {
+  if (target < 0 || target > KnownSchemaVersion()) {
+    return Internal("no schema version " + std::to_string(target));
+  }
   // IF NOT EXISTS makes this safe to race with another process opening the same file.
   if (auto s = ExecSql(db,
                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -142,7 +212,7 @@ Status Migrate(sqlite3* db) {
   if (!start.ok()) return start.error();
   if (*start > KnownSchemaVersion()) return TooNew(*start);
   // An up-to-date database is only read: no write lock is taken.
-  for (int64_t version = *start + 1; version <= KnownSchemaVersion(); ++version) {
+  for (int64_t version = *start + 1; version <= target; ++version) {
     if (auto s = ExecSql(db, "BEGIN IMMEDIATE"); !s.ok()) return s;
     // Read again under the write lock: another process may have migrated while we waited.
     auto current = CurrentVersion(db);

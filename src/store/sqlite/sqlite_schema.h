@@ -18,4 +18,8 @@ int64_t KnownSchemaVersion();
 // untouched. A database newer than this code is refused with kInternal "store_schema_too_new".
 Status Migrate(sqlite3* db);
 
+// Like Migrate, but stops at schema version `target` (0..KnownSchemaVersion(); kInternal
+// otherwise). For tests that build a database as an older release left it.
+Status MigrateTo(sqlite3* db, int64_t target);
+
 }  // namespace tollgate::store::sqlite

@@ -56,6 +56,10 @@ Stmt& Stmt::Bind(int index, int64_t value) {
 
 Stmt& Stmt::Bind(int index, const std::optional<int64_t>& value) {
   if (value) return Bind(index, *value);
+  return BindNull(index);
+}
+
+Stmt& Stmt::BindNull(int index) {
   if (rc_ == SQLITE_OK) {
     const int rc = sqlite3_bind_null(stmt_, index);
     if (rc != SQLITE_OK) Fail(rc);

@@ -36,6 +36,7 @@ class Stmt {
   Stmt& Bind(int index, std::string_view value);
   Stmt& Bind(int index, int64_t value);
   Stmt& Bind(int index, const std::optional<int64_t>& value);  // nullopt binds NULL
+  Stmt& BindNull(int index);
 
   // Advances the statement: true when a row is available, false when done.
   Result<bool> Step();
@@ -98,6 +99,23 @@ auto InWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
   if (auto s = BumpRevision(db); !s.ok()) {
     RollbackIfOpen(db);
     return s.error();
+  }
+  if (auto s = ExecSql(db, "COMMIT"); !s.ok()) {
+    RollbackIfOpen(db);
+    return s.error();
+  }
+  return result;
+}
+
+// Like InWriteTx but without bumping the revision: for writes that are not configuration
+// (quota counters), which readers of the snapshot must not be woken for.
+template <class F>
+auto InUnversionedWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
+  if (auto s = ExecSql(db, "BEGIN IMMEDIATE"); !s.ok()) return s.error();
+  auto result = fn();
+  if (!result.ok()) {
+    RollbackIfOpen(db);
+    return result;
   }
   if (auto s = ExecSql(db, "COMMIT"); !s.ok()) {
     RollbackIfOpen(db);

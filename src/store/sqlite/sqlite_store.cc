@@ -1,5 +1,6 @@
 // SqliteStore: opening the database, the revision, the snapshot read and users.
-// APIs live in sqlite_apis.cc; applications, subscriptions and keys in sqlite_applications.cc.
+// APIs live in sqlite_apis.cc; applications, subscriptions and keys in sqlite_applications.cc;
+// plans and quota usage in sqlite_plans.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -78,6 +79,9 @@ Result<SnapshotData> SqliteStore::LoadSnapshotData() {
     auto keys = LoadApiKeys(db_, {});
     if (!keys.ok()) return keys.error();
     data.api_keys = std::move(keys.value());
+    auto plans = LoadPlans(db_, Window{});
+    if (!plans.ok()) return plans.error();
+    data.plans = std::move(plans.value());
     return data;
   });
 }

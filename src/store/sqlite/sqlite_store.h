@@ -48,7 +48,7 @@ class SqliteStore final : public Store {
   Result<Api> TransitionApi(const LifecycleEvent& event) override;
   Result<std::vector<LifecycleEvent>> ListLifecycleEvents(std::string_view api_id) override;
 
-  // UpdateApplication replaces name and description; id, owner and created_at stay.
+  // UpdateApplication replaces name, description and plan; id, owner and created_at stay.
   Result<Application> CreateApplication(const Application& app) override;
   Result<Application> GetApplication(std::string_view id) override;
   Result<Page<Application>> ListApplications(std::string_view owner,
@@ -66,6 +66,18 @@ class SqliteStore final : public Store {
   Result<ApiKey> CreateApiKey(const ApiKey& key) override;
   Result<std::vector<ApiKey>> ListApiKeys(std::string_view application_id) override;
   Status DeleteApiKey(std::string_view application_id, std::string_view key_id) override;
+
+  // Migration 2 seeds the built-in plan Unlimited (id "unlimited"); UpdatePlan and DeletePlan
+  // refuse it with kConflict "plan_builtin".
+  Result<Plan> CreatePlan(const Plan& plan) override;
+  Result<Plan> GetPlan(std::string_view id) override;
+  Result<Plan> GetPlanByName(std::string_view name) override;
+  Result<Page<Plan>> ListPlans(const PageRequest& page) override;
+  Result<Plan> UpdatePlan(const Plan& plan) override;
+  Status DeletePlan(std::string_view id) override;
+
+  Status SaveQuotaUsage(const std::vector<QuotaUsage>& usage, int64_t now) override;
+  Result<std::vector<QuotaUsage>> LoadQuotaUsage(int64_t now) override;
 
   Result<User> CreateUser(const User& user) override;
   Result<User> GetUserByName(std::string_view name) override;
