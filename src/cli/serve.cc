@@ -106,7 +106,8 @@ int Serve(int argc, char** argv) {
   enforce::SnapshotRefresher refresher(
       holder, [&] { return db->LoadSnapshotData(); }, [&] { return db->Revision(); },
       std::chrono::milliseconds(poll_ms));
-  control::Service service(*db, clock, [&] { refresher.Notify(); });
+  // A write returns once the enforcer applies it (bounded: a huge snapshot may take longer).
+  control::Service service(*db, clock, [&] { refresher.NotifyAndWait(std::chrono::milliseconds(500)); });
 
   if (control_role) {
     const char* given = std::getenv("TOLLGATE_ADMIN_PASSWORD");

@@ -33,6 +33,10 @@ constexpr CodeInfo Info(DecisionCode code) {
       return {"api_retired", "This API has been retired", 410};
     case DecisionCode::kApiBlocked:
       return {"api_blocked", "This API is temporarily blocked by its publisher", 503};
+    case DecisionCode::kRateLimited:
+      return {"rate_limited", "Too many requests: a rate limit is exhausted", 429};
+    case DecisionCode::kQuotaExceeded:
+      return {"quota_exceeded", "The quota for this period is used up", 429};
   }
   return {"internal", "Internal error", 500};
 }
@@ -44,6 +48,7 @@ constexpr DecisionCode kAllCodes[] = {
     DecisionCode::kInvalidCredential, DecisionCode::kExpiredCredential,
     DecisionCode::kNotSubscribed,   DecisionCode::kSubscriptionBlocked,
     DecisionCode::kApiRetired,      DecisionCode::kApiBlocked,
+    DecisionCode::kRateLimited,     DecisionCode::kQuotaExceeded,
 };
 
 }  // namespace

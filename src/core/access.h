@@ -22,6 +22,9 @@ struct AccessRequest {
   std::string_view host;    // authority as sent, may carry ":port"
   std::string_view path;    // path as sent, may carry "?query"
   const HeaderLookup* headers = nullptr;  // never null when deciding
+  // The calling client's IP address as the gateway saw it (no port), for IP-keyed limits;
+  // empty when unknown.
+  std::string_view client_address;
 };
 
 // Why a decision came out as it did. Each value has a stable snake_case name (CodeName) that is
@@ -37,12 +40,26 @@ enum class DecisionCode {
   kSubscriptionBlocked,  // 403: the subscription exists but is blocked
   kApiRetired,           // 410: the API was retired
   kApiBlocked,           // 503: the API is blocked by its publisher
+  kRateLimited,          // 429: a rate limit (plan, application, API or keyed) is exhausted
+  kQuotaExceeded,        // 429: the monthly quota is used up
 };
 
 std::string_view CodeName(DecisionCode code);  // "missing_credential", …
 std::optional<DecisionCode> ParseDecisionCode(std::string_view name);  // inverse of CodeName
 std::string_view Title(DecisionCode code);     // one-line human explanation
 int HttpStatus(DecisionCode code);             // 200, 401, 403, 404, 410, 503
+
+// The most restrictive limit that applied to a request, for the RateLimit / RateLimit-Policy
+// headers (IETF httpapi draft) and Retry-After. `present` is false when no limit applied.
+struct LimitInfo {
+  bool present = false;
+  std::string_view policy;     // name of the policy, e.g. the plan name
+  int64_t limit = 0;           // requests per window
+  int64_t window_seconds = 0;  // the policy's window
+  int64_t remaining = 0;
+  int64_t reset_seconds = 0;   // until the limit is fully available again / the window ends
+  int64_t retry_after_seconds = 0;  // on 429: when a retry can succeed (>= 1)
+};
 
 // The answer. On allow, the facts name what was matched; they are views into the snapshot the
 // decision was made on and stay valid only while that snapshot is held.
@@ -58,6 +75,7 @@ struct Decision {
   // The header that carried the credential: the adapter removes it before forwarding (allow) and
   // names it in WWW-Authenticate (401). Empty when no credential was involved.
   std::string_view credential_header;
+  LimitInfo limit;
 
   bool allowed() const { return code == DecisionCode::kAllow; }
   int http_status() const { return HttpStatus(code); }

@@ -13,11 +13,15 @@ Decision Deny(Decision d, DecisionCode code) {
 
 }  // namespace
 
-Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t now) {
+Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t now,
+                Match* match) {
+  Match unused;
+  Match& m = match != nullptr ? *match : unused;
   Decision d;
   std::string_view rest;
   const CompiledApi* api = snapshot.MatchApi(request.host, request.path, &rest);
   if (api == nullptr) return Deny(d, DecisionCode::kApiNotFound);
+  m.api = api;
   d.api_id = api->id;
   d.api_name = api->name;
   d.api_version = api->version;
@@ -36,6 +40,7 @@ Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t 
 
   const CompiledResource* resource = snapshot.MatchResource(*api, request.method, rest);
   if (resource == nullptr) return Deny(d, DecisionCode::kResourceNotFound);
+  m.resource = resource;
   if (resource->auth == AuthType::kNone) {
     d.code = DecisionCode::kAllow;
     return d;
@@ -64,6 +69,7 @@ Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t 
   }
 
   const CompiledApplication& app = snapshot.applications()[found->application];
+  m.application = &app;
   d.application_id = app.id;
   d.application_name = app.name;
   d.subscriber = app.owner;
@@ -71,6 +77,7 @@ Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t 
   const CompiledSubscription* sub = snapshot.FindSubscription(app.index, api->index);
   if (sub == nullptr) return Deny(d, DecisionCode::kNotSubscribed);
   d.plan = sub->plan;
+  m.subscription = sub;
   if (sub->status == SubscriptionStatus::kBlocked) {
     return Deny(d, DecisionCode::kSubscriptionBlocked);
   }

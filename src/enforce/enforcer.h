@@ -9,6 +9,8 @@
 #include "core/clock.h"
 #include "enforce/decider.h"
 #include "enforce/snapshot.h"
+#include "enforce/throttle.h"
+#include "ratelimit/counter_store.h"
 
 namespace tollgate::enforce {
 
@@ -26,17 +28,35 @@ class SnapshotHolder {
   std::atomic<std::shared_ptr<const Snapshot>> current_;
 };
 
-// What adapters call. Check() decides on the current snapshot and hands the Decision to `fn`
-// while that snapshot is held, so the Decision's views are valid inside `fn` and only there.
+// What adapters call. Check() decides on the current snapshot, applies rate limits when the
+// request is allowed, and hands the Decision to `fn` while that snapshot is held, so the
+// Decision's views are valid inside `fn` and only there.
 class Enforcer {
  public:
-  Enforcer(const SnapshotHolder& holder, const Clock& clock) : holder_(holder), clock_(clock) {}
+  // `counters` may be null: then no rate limit or quota is applied.
+  Enforcer(const SnapshotHolder& holder, const Clock& clock,
+           ratelimit::CounterStore* counters = nullptr)
+      : holder_(holder), clock_(clock), counters_(counters) {}
 
   template <class Fn>
   decltype(auto) Check(const AccessRequest& request, Fn&& fn) const {
     std::shared_ptr<const Snapshot> snapshot = holder_.Get();
-    const Decision decision = Decide(*snapshot, request, clock_.NowSeconds());
-    return std::forward<Fn>(fn)(decision);
+    const int64_t now_ms = clock_.NowMillis();
+    Match match;
+    Decision decision = Decide(*snapshot, request, now_ms / 1000, &match);
+    if (decision.allowed() && counters_ != nullptr) {
+      Throttle(CollectRules(match, request), *counters_, now_ms, decision);
+    }
+    return std::forward<Fn>(fn)(static_cast<const Decision&>(decision));
+  }
+
+  // For adapters that ask about limits directly (Envoy's rate limit service): calls
+  // fn(const Snapshot&, ratelimit::CounterStore* /*may be null*/, int64_t now_ms) with the
+  // current snapshot held.
+  template <class Fn>
+  decltype(auto) WithSnapshot(Fn&& fn) const {
+    std::shared_ptr<const Snapshot> snapshot = holder_.Get();
+    return std::forward<Fn>(fn)(*snapshot, counters_, clock_.NowMillis());
   }
 
   int64_t revision() const { return holder_.Get()->revision(); }
@@ -44,6 +64,7 @@ class Enforcer {
  private:
   const SnapshotHolder& holder_;
   const Clock& clock_;
+  ratelimit::CounterStore* counters_;
 };
 
 }  // namespace tollgate::enforce

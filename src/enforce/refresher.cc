@@ -1,6 +1,7 @@
 // Background rebuilding of the enforcer's snapshot.
 #include "enforce/refresher.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace tollgate::enforce {
@@ -29,8 +30,18 @@ void SnapshotRefresher::Notify() {
   {
     std::lock_guard lock(mu_);
     notified_ = true;
+    ++requested_;
   }
   cv_.notify_one();
+}
+
+bool SnapshotRefresher::NotifyAndWait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  notified_ = true;
+  const uint64_t target = ++requested_;
+  cv_.notify_one();
+  if (!thread_.joinable()) return false;  // not started: nobody will build
+  return built_cv_.wait_for(lock, timeout, [&] { return served_ >= target || stopping_; });
 }
 
 void SnapshotRefresher::Stop() {
@@ -39,6 +50,7 @@ void SnapshotRefresher::Stop() {
     stopping_ = true;
   }
   cv_.notify_one();
+  built_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -51,18 +63,25 @@ void SnapshotRefresher::Run() {
   bool failing = false;
   for (;;) {
     bool notified = false;
+    uint64_t covering = 0;  // the Notify() calls this rebuild answers
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, poll_, [this] { return notified_ || stopping_; });
       if (stopping_) return;
       notified = notified_;
       notified_ = false;
+      covering = requested_;
     }
     if (!notified) {
       auto rev = revision_();
       if (rev.ok() && *rev == holder_.Get()->revision()) continue;
     }
     Status s = Refresh();
+    if (s.ok()) {
+      std::lock_guard lock(mu_);
+      served_ = std::max(served_, covering);
+      built_cv_.notify_all();
+    }
     // Log transitions only, not every failed poll: the last good snapshot keeps serving.
     if (!s.ok() && !failing) {
       std::fprintf(stderr, "tollgate: snapshot refresh failed, serving the last one: %s\n",

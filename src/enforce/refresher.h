@@ -32,6 +32,10 @@ class SnapshotRefresher {
   void Start();
   // Asks for a rebuild as soon as possible. Cheap, thread-safe, never blocks on a rebuild.
   void Notify();
+  // Notify(), then waits (at most `timeout`) until a snapshot that started building after this
+  // call is installed: a write followed by this is enforced when the call returns. Concurrent
+  // callers share rebuilds. Returns false on timeout (the rebuild still happens later).
+  bool NotifyAndWait(std::chrono::milliseconds timeout);
   void Stop();
 
   // Number of snapshots installed so far (for metrics and tests).
@@ -47,9 +51,12 @@ class SnapshotRefresher {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool notified_ = false;  // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
-  uint64_t builds_ = 0;    // guarded by mu_
+  std::condition_variable built_cv_;
+  bool notified_ = false;   // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  uint64_t builds_ = 0;     // guarded by mu_
+  uint64_t requested_ = 0;  // guarded by mu_: Notify() calls so far
+  uint64_t served_ = 0;     // guarded by mu_: requests covered by the installed snapshot
   std::mutex refresh_mu_;  // serialises Refresh()
   std::thread thread_;
 };

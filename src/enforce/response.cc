@@ -20,6 +20,27 @@ UpstreamHeaders UpstreamHeadersFor(const Decision& d) {
   return out;
 }
 
+LimitHeaders LimitHeadersFor(const Decision& d) {
+  LimitHeaders out;
+  if (!d.limit.present) return out;
+  // sf-string: printable ASCII with '"' and '\\' escaped; anything else is dropped.
+  std::string name = "\"";
+  for (char c : d.limit.policy) {
+    if (c < 0x20 || c > 0x7e) continue;
+    if (c == '"' || c == '\\') name += '\\';
+    name += c;
+  }
+  name += '"';
+  out.items[out.size++] = {"RateLimit-Policy", name + ";q=" + std::to_string(d.limit.limit) +
+                                                   ";w=" + std::to_string(d.limit.window_seconds)};
+  out.items[out.size++] = {"RateLimit", name + ";r=" + std::to_string(d.limit.remaining) +
+                                            ";t=" + std::to_string(d.limit.reset_seconds)};
+  if (d.http_status() == 429) {
+    out.items[out.size++] = {"Retry-After", std::to_string(d.limit.retry_after_seconds)};
+  }
+  return out;
+}
+
 std::string ProblemBody(const Decision& d) {
   const std::string_view code = CodeName(d.code);
   boost::json::object body;
@@ -30,6 +51,11 @@ std::string ProblemBody(const Decision& d) {
   std::string detail(Title(d.code));
   if (d.code == DecisionCode::kMissingCredential && !d.credential_header.empty()) {
     detail += "; send it in the '" + std::string(d.credential_header) + "' header";
+  }
+  if (d.http_status() == 429 && d.limit.present) {
+    detail += "; policy '" + std::string(d.limit.policy) + "' allows " +
+              std::to_string(d.limit.limit) + " per " + std::to_string(d.limit.window_seconds) +
+              " s; retry in " + std::to_string(d.limit.retry_after_seconds) + " s";
   }
   if (!d.api_name.empty()) {
     detail += " (API " + std::string(d.api_name) + " " + std::string(d.api_version) + ")";

@@ -27,6 +27,22 @@ struct UpstreamHeaders {
 };
 UpstreamHeaders UpstreamHeadersFor(const Decision& decision);
 
+// Headers for the client about the limit that applied (decision.limit): RateLimit-Policy and
+// RateLimit as in the IETF httpapi draft (draft-ietf-httpapi-ratelimit-headers: structured
+// fields, `"name";q=LIMIT;w=WINDOW` and `"name";r=REMAINING;t=RESET`), plus Retry-After on 429.
+// Empty when no limit applied.
+struct LimitHeaders {
+  struct Item {
+    std::string_view name;  // canonical case
+    std::string value;
+  };
+  std::array<Item, 3> items;
+  size_t size = 0;
+  const Item* begin() const { return items.data(); }
+  const Item* end() const { return items.data() + size; }
+};
+LimitHeaders LimitHeadersFor(const Decision& decision);
+
 // RFC 9457 problem+json body for a denial: type, title, status, code, detail.
 std::string ProblemBody(const Decision& decision);
 

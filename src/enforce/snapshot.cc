@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "crypto/crypto.h"
+#include "enforce/limit_keys.h"
 
 namespace tollgate::enforce {
 namespace {
@@ -36,6 +37,47 @@ uint64_t SubscriptionKey(uint32_t application, uint32_t api) {
   return (static_cast<uint64_t>(application) << 32) | api;
 }
 
+CompiledPlanLimits PlanLimits(const Plan* plan, uint64_t rate_key, uint64_t quota_key) {
+  CompiledPlanLimits out;
+  if (plan == nullptr) return out;
+  if (plan->rate) out.rate = CompiledRate{*plan->rate, plan->name, rate_key};
+  if (plan->quota) out.quota = CompiledQuota{*plan->quota, plan->name, quota_key};
+  return out;
+}
+
+// "ip", "ip/24", "header:x-user", "query:tenant", "claim:sub"; nullopt for anything else.
+std::optional<CompiledKeyedLimit> CompileKeyed(const Api& api, size_t index, const KeyedLimit& k) {
+  CompiledKeyedLimit c;
+  std::string_view key = k.key;
+  if (key == "ip" || key.rfind("ip/", 0) == 0) {
+    c.source = CompiledKeyedLimit::Source::kIp;
+    if (key.size() > 3) {
+      const int bits = std::atoi(std::string(key.substr(3)).c_str());
+      if (bits < 1 || bits > 128) return std::nullopt;
+      c.prefix_bits = bits;
+    }
+  } else {
+    const size_t colon = key.find(':');
+    if (colon == std::string_view::npos || colon + 1 == key.size()) return std::nullopt;
+    const std::string_view kind = key.substr(0, colon);
+    if (kind == "header") {
+      c.source = CompiledKeyedLimit::Source::kHeader;
+      c.name = Lower(key.substr(colon + 1));
+    } else if (kind == "query") {
+      c.source = CompiledKeyedLimit::Source::kQuery;
+      c.name = std::string(key.substr(colon + 1));
+    } else if (kind == "claim") {
+      c.source = CompiledKeyedLimit::Source::kClaim;
+      c.name = std::string(key.substr(colon + 1));
+    } else {
+      return std::nullopt;
+    }
+  }
+  c.rate = CompiledRate{k.rate, k.key,
+                        LimitKey("api", api.id, "keyed:" + std::to_string(index) + ":" + k.key)};
+  return c;
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> Snapshot::Empty() {
@@ -47,7 +89,14 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
   auto s = std::make_shared<Snapshot>();
   s->revision_ = data.revision;
 
-  StringMap<uint32_t> api_index;
+  StringMap<const Plan*> plans;
+  for (const Plan& p : data.plans) plans.emplace(p.name, &p);
+  auto plan_named = [&plans](std::string_view name) -> const Plan* {
+    auto it = plans.find(name);
+    return it == plans.end() ? nullptr : it->second;
+  };
+
+  StringMap<uint32_t>& api_index = s->api_by_id_;
   for (const Api& api : data.apis) {
     if (!TakesPart(api.lifecycle)) continue;
     CompiledApi c;
@@ -63,10 +112,21 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
     } else {
       c.key_headers = {Lower(api.api_key_header)};
     }
+    if (api.backend_rate) {
+      c.backend_rate = CompiledRate{*api.backend_rate, "api", ApiBackendKey(api.id)};
+    }
+    for (size_t i = 0; i < api.keyed_limits.size(); ++i) {
+      if (auto k = CompileKeyed(api, i, api.keyed_limits[i])) c.keyed_limits.push_back(std::move(*k));
+    }
+    c.fail_open = api.fail_open;
     for (const Resource& r : api.resources) {
       auto path = PathTemplate::Parse(r.path);
       if (!path.ok()) continue;
-      c.resources.push_back({r.method, std::move(path.value()), r.auth});
+      const std::string res = api.id + ":" + r.method + " " + r.path;
+      c.resources.push_back({r.method, std::move(path.value()), r.auth,
+                             PlanLimits(r.plan.empty() ? nullptr : plan_named(r.plan),
+                                        LimitKey("res", res, "rate"),
+                                        LimitKey("res", res, "quota"))});
     }
     std::stable_sort(c.resources.begin(), c.resources.end(),
                      [](const CompiledResource& a, const CompiledResource& b) {
@@ -85,10 +145,13 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
                           [&](uint32_t i) { return !s->apis_[i].virtual_host.empty(); });
   }
 
-  StringMap<uint32_t> app_index;
+  StringMap<uint32_t>& app_index = s->application_by_id_;
   for (const Application& app : data.applications) {
     const auto index = static_cast<uint32_t>(s->applications_.size());
-    s->applications_.push_back({index, app.id, app.name, app.owner});
+    s->applications_.push_back(
+        {index, app.id, app.name, app.owner, StableHash(app.id),
+         PlanLimits(app.plan.empty() ? nullptr : plan_named(app.plan), ApplicationRateKey(app.id),
+                    ApplicationQuotaKey(app.id))});
     app_index.emplace(app.id, index);
   }
 
@@ -104,8 +167,11 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
     auto app = app_index.find(sub.application_id);
     auto api = api_index.find(sub.api_id);
     if (app == app_index.end() || api == api_index.end()) continue;
-    s->subscriptions_.emplace(SubscriptionKey(app->second, api->second),
-                              CompiledSubscription{sub.plan, sub.status});
+    s->subscriptions_.emplace(
+        SubscriptionKey(app->second, api->second),
+        CompiledSubscription{sub.plan, sub.status, sub.created_at,
+                             PlanLimits(plan_named(sub.plan), SubscriptionRateKey(sub.id),
+                                        SubscriptionQuotaKey(sub.id))});
   }
   return s;
 }
@@ -149,6 +215,16 @@ const CompiledResource* Snapshot::MatchResource(const CompiledApi& api, std::str
 const CompiledKey* Snapshot::FindKey(std::string_view digest) const {
   auto it = keys_.find(digest);
   return it == keys_.end() ? nullptr : &it->second;
+}
+
+const CompiledApi* Snapshot::FindApi(std::string_view id) const {
+  auto it = api_by_id_.find(id);
+  return it == api_by_id_.end() ? nullptr : &apis_[it->second];
+}
+
+const CompiledApplication* Snapshot::FindApplication(std::string_view id) const {
+  auto it = application_by_id_.find(id);
+  return it == application_by_id_.end() ? nullptr : &applications_[it->second];
 }
 
 const CompiledSubscription* Snapshot::FindSubscription(uint32_t application, uint32_t api) const {

@@ -25,10 +25,41 @@ struct StringHash {
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
+// A limit as the throttling stage needs it: the policy, the name it is reported under, and the
+// stable counter key (see core/hash.h) that identifies it across processes.
+struct CompiledRate {
+  RateLimit rate;
+  std::string name;
+  uint64_t key = 0;
+};
+struct CompiledQuota {
+  Quota quota;
+  std::string name;
+  uint64_t key = 0;
+};
+
+// The limits of a plan for one holder (subscription, application, resource × application).
+struct CompiledPlanLimits {
+  std::optional<CompiledRate> rate;
+  std::optional<CompiledQuota> quota;
+  bool empty() const { return !rate && !quota; }
+};
+
+struct CompiledKeyedLimit {
+  enum class Source : uint8_t { kIp, kHeader, kQuery, kClaim };
+  Source source = Source::kIp;
+  int prefix_bits = -1;  // kIp: mask the address to this many bits; -1 = whole address
+  std::string name;      // header (lower case), query parameter or claim name
+  CompiledRate rate;     // key = base; the request's value is hashed into it
+};
+
 struct CompiledResource {
   std::string method;  // "*" = any
   PathTemplate path;
   AuthType auth = AuthType::kApiKey;
+  // Resource-level plan, counted per application: the key here is the base that the
+  // application's key is combined with.
+  CompiledPlanLimits limits;
 };
 
 struct CompiledApi {
@@ -41,6 +72,9 @@ struct CompiledApi {
   Lifecycle lifecycle = Lifecycle::kCreated;
   // Header names tried for the API key, lower case, in order.
   std::vector<std::string> key_headers;
+  std::optional<CompiledRate> backend_rate;  // shared by every caller
+  std::vector<CompiledKeyedLimit> keyed_limits;
+  bool fail_open = false;
   // Most specific first (see PathTemplate::specificity).
   std::vector<CompiledResource> resources;
 };
@@ -50,6 +84,8 @@ struct CompiledApplication {
   std::string id;
   std::string name;
   std::string owner;
+  uint64_t key = 0;            // stable hash of the id, for per-application resource limits
+  CompiledPlanLimits limits;   // application-level plan, across all its APIs
 };
 
 struct CompiledKey {
@@ -60,6 +96,8 @@ struct CompiledKey {
 struct CompiledSubscription {
   std::string plan;
   SubscriptionStatus status = SubscriptionStatus::kActive;
+  int64_t created_at = 0;    // anchor of subscription-anchored quotas
+  CompiledPlanLimits limits;
 };
 
 class Snapshot {
@@ -87,6 +125,11 @@ class Snapshot {
 
   const CompiledSubscription* FindSubscription(uint32_t application, uint32_t api) const;
 
+  // By id (for gateways that name what to limit, e.g. Envoy rate-limit descriptors built from
+  // ext_authz metadata). Only APIs that take part in traffic are found.
+  const CompiledApi* FindApi(std::string_view id) const;
+  const CompiledApplication* FindApplication(std::string_view id) const;
+
   const std::vector<CompiledApi>& apis() const { return apis_; }
   const std::vector<CompiledApplication>& applications() const { return applications_; }
   size_t key_count() const { return keys_.size(); }
@@ -97,6 +140,8 @@ class Snapshot {
   std::vector<CompiledApplication> applications_;
   // context → indexes of APIs with that context (host-specific ones first).
   StringMap<std::vector<uint32_t>> by_context_;
+  StringMap<uint32_t> api_by_id_;
+  StringMap<uint32_t> application_by_id_;
   StringMap<CompiledKey> keys_;  // raw 32-byte digest → key
   std::unordered_map<uint64_t, CompiledSubscription> subscriptions_;  // (app << 32 | api)
 };

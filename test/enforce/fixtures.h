@@ -35,7 +35,8 @@ inline SnapshotData PetstoreData() {
   SnapshotData d;
   d.revision = 7;
   d.apis = {PetstoreApi()};
-  d.applications = {{"app-1", "Mobile", "", "alice", 0}, {"app-2", "Lonely", "", "bob", 0}};
+  d.applications = {Application{.id = "app-1", .name = "Mobile", .owner = "alice"},
+                    Application{.id = "app-2", .name = "Lonely", .owner = "bob"}};
   d.subscriptions = {{"sub-1", "app-1", "api-petstore", "Gold", SubscriptionStatus::kActive, 0}};
   d.api_keys = {{"key-1", "app-1", "default", "tg_good", crypto::Sha256Hex(kGoodKey), 0, {}},
                 {"key-2", "app-2", "default", "tg_lone", crypto::Sha256Hex(kLonelyKey), 0, {}}};

@@ -79,3 +79,24 @@ TEST(SnapshotRefresher, FailedLoadKeepsServingTheLastSnapshot) {
 
 }  // namespace
 }  // namespace tollgate::enforce
+
+namespace tollgate::enforce {
+namespace {
+
+TEST(SnapshotRefresher, NotifyAndWaitReturnsOnceTheWriteIsEnforced) {
+  SnapshotHolder holder;
+  FakeSource src;
+  SnapshotRefresher r(holder, [&] { return src.Load(); },
+                      [&] { return Result<int64_t>(src.revision.load()); }, std::chrono::hours(1));
+  ASSERT_TRUE(r.Refresh().ok());
+  EXPECT_FALSE(r.NotifyAndWait(10ms)) << "not started: nobody builds";
+  r.Start();
+  for (int64_t rev = 2; rev < 20; ++rev) {
+    src.revision = rev;  // the "commit"
+    ASSERT_TRUE(r.NotifyAndWait(2000ms));
+    EXPECT_EQ(holder.Get()->revision(), rev) << "no waiting for a poll, no stale snapshot";
+  }
+}
+
+}  // namespace
+}  // namespace tollgate::enforce

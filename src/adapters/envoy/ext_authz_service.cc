@@ -109,6 +109,10 @@ void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers,
   for (const enforce::HeaderPair& header : upstream) {
     AddHeader(ok->mutable_headers(), header.name, header.value);
   }
+  // RateLimit headers go to the client's response (OkHttpResponse.response_headers_to_add).
+  for (const auto& header : enforce::LimitHeadersFor(decision)) {
+    AddHeader(ok->mutable_response_headers_to_add(), header.name, header.value);
+  }
   if (!decision.credential_header.empty()) {
     ok->add_headers_to_remove(decision.credential_header.data(), decision.credential_header.size());
   }
@@ -143,6 +147,9 @@ void FillDenied(const Decision& decision, auth::CheckResponse* response) {
     const std::string challenge = enforce::WwwAuthenticate(decision);
     if (!challenge.empty()) AddHeader(denied->mutable_headers(), "www-authenticate", challenge);
   }
+  for (const auto& header : enforce::LimitHeadersFor(decision)) {
+    AddHeader(denied->mutable_headers(), header.name, header.value);
+  }
 }
 
 }  // namespace
@@ -170,6 +177,9 @@ void ExtAuthzService::Answer(const auth::CheckRequest& request,
   access.host = http.host();
   access.path = http.path();
   access.headers = &headers;
+  // The downstream client as Envoy saw it (for IP-keyed limits).
+  const auto& source = request.attributes().source().address().socket_address();
+  access.client_address = source.address();
 
   enforcer_.Check(access, [&](const Decision& decision) {
     if (decision.allowed()) {

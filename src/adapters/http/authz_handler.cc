@@ -94,6 +94,23 @@ void AddUpstreamHeaders(const Decision& decision, Response& response) {
   }
 }
 
+void AddLimitHeaders(const Decision& decision, Response& response) {
+  for (const auto& header : enforce::LimitHeadersFor(decision)) response.set(header.name, header.value);
+}
+
+// The client's address as the gateway reports it: X-Real-IP (nginx), else the last entry of
+// X-Forwarded-For (the one the gateway itself appended), else empty.
+std::string_view ClientAddress(const Request& request) {
+  if (auto real = Field(request, "x-real-ip"); real && !real->empty()) return *real;
+  if (auto xff = Field(request, "x-forwarded-for"); xff && !xff->empty()) {
+    std::string_view last = xff->substr(xff->rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    return last;
+  }
+  return {};
+}
+
 void AddChallenge(const Decision& decision, Response& response) {
   if (decision.http_status() != 401) return;
   const std::string challenge = enforce::WwwAuthenticate(decision);
@@ -106,14 +123,17 @@ Response ProblemAnswer(const Decision& decision, unsigned status, const Request&
   response.set(beast_http::field::content_type, enforce::kProblemContentType);
   response.set("x-tollgate-code", CodeName(decision.code));
   AddChallenge(decision, response);
+  AddLimitHeaders(decision, response);
   response.body() = enforce::ProblemBody(decision);
   return Finish(std::move(response));
 }
 
-// Allow for Traefik and nginx: 200, empty, the upstream headers for the gateway to copy.
+// Allow for Traefik and nginx: 200, empty, the upstream headers for the gateway to copy (and the
+// RateLimit headers, which nginx can copy to the client's answer).
 Response AllowAnswer(const Decision& decision, const Request& request) {
   Response response = Make(200, request);
   AddUpstreamHeaders(decision, response);
+  AddLimitHeaders(decision, response);
   return Finish(std::move(response));
 }
 
@@ -201,6 +221,7 @@ Response AuthzHandler::Nginx(const Request& request) const {
   access.host = FieldOr(request, "x-original-host", FieldOr(request, "host", {}));
   access.path = *uri;
   access.headers = &headers;
+  access.client_address = ClientAddress(request);
   return enforcer_->Check(access, [&](const Decision& decision) {
     if (decision.allowed()) return AllowAnswer(decision, request);
     const int status = decision.http_status();
@@ -208,6 +229,7 @@ Response AuthzHandler::Nginx(const Request& request) const {
     response.set("x-tollgate-status", std::to_string(status));
     response.set("x-tollgate-code", CodeName(decision.code));
     AddChallenge(decision, response);
+    AddLimitHeaders(decision, response);
     return Finish(std::move(response));
   });
 }
@@ -221,6 +243,7 @@ Response AuthzHandler::Traefik(const Request& request) const {
   access.host = FieldOr(request, "x-forwarded-host", FieldOr(request, "host", {}));
   access.path = *uri;
   access.headers = &headers;
+  access.client_address = ClientAddress(request);
   return enforcer_->Check(access, [&](const Decision& decision) {
     if (decision.allowed()) return AllowAnswer(decision, request);
     return ProblemAnswer(decision, static_cast<unsigned>(decision.http_status()), request);
@@ -242,11 +265,13 @@ Response AuthzHandler::Envoy(const Request& request) const {
   access.host = FieldOr(request, "host", {});
   access.path = path;
   access.headers = &headers;
+  access.client_address = ClientAddress(request);
   return enforcer_->Check(access, [&](const Decision& decision) {
     if (!decision.allowed()) {
       return ProblemAnswer(decision, static_cast<unsigned>(decision.http_status()), request);
     }
     Response response = Make(200, request);
+    AddLimitHeaders(decision, response);
     const enforce::UpstreamHeaders upstream = enforce::UpstreamHeadersFor(decision);
     for (const enforce::HeaderPair& header : upstream) response.set(header.name, header.value);
     // Envoy's HTTP service has no headers_to_remove field; this header is its equivalent.

@@ -1,0 +1,157 @@
+// The throttling stage: which limits apply to a request, and how a refusal reads to a client.
+#include "enforce/throttle.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "enforce/enforcer.h"
+#include "enforce/fixtures.h"
+#include "enforce/limit_keys.h"
+
+namespace tollgate::enforce {
+namespace {
+
+using ratelimit::LimitOutcome;
+using ratelimit::LimitRule;
+using testing::kGoodKey;
+using testing::TestHeaders;
+
+// Counts every key and refuses past a fixed budget per key (rate: requests, quota: requests);
+// records the rules it was asked about.
+class CountingStore final : public ratelimit::CounterStore {
+ public:
+  bool Acquire(std::span<const LimitRule> rules, int64_t cost, int64_t, std::span<LimitOutcome> out) override {
+    seen.assign(rules.begin(), rules.end());
+    bool all = true;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const int64_t limit = rules[i].kind == LimitRule::Kind::kRate ? rules[i].rate->requests
+                                                                    : rules[i].quota->requests;
+      out[i].limit = limit;
+      out[i].allowed = used[rules[i].key] + cost <= limit;
+      out[i].remaining = limit - used[rules[i].key] - (out[i].allowed ? cost : 0);
+      out[i].retry_after_ms = out[i].allowed ? 0 : 1500;
+      out[i].window_seconds = 60;
+      all = all && out[i].allowed;
+    }
+    if (all) {
+      for (const LimitRule& r : rules) used[r.key] += cost;
+    }
+    return all;
+  }
+  int64_t QuotaUsed(const LimitRule& rule, int64_t) override { return used[rule.key]; }
+
+  std::map<uint64_t, int64_t> used;
+  std::vector<LimitRule> seen;
+};
+
+class ThrottleTest : public ::testing::Test {
+ protected:
+  ThrottleTest() {
+    Plan gold;
+    gold.name = "Gold";
+    gold.rate = RateLimit{3, Period::kMinute, 2};
+    gold.quota = Quota{100, QuotaAnchor::kCalendar, "UTC"};
+    data_.plans = {gold};
+  }
+  Decision Ask(const TestHeaders& headers, std::string_view path = "/petstore/v1/pets",
+               std::string_view client = "203.0.113.7") {
+    holder_.Set(Snapshot::Build(data_));
+    Enforcer enforcer(holder_, clock_, &store_);
+    AccessRequest r{"GET", "api.example.com", path, &headers, client};
+    return enforcer.Check(r, [](const Decision& d) {
+      Decision copy = d;
+      return copy;  // views stay valid: the test keeps data_ alive and rebuilds only in Ask
+    });
+  }
+
+  SnapshotData data_ = testing::PetstoreData();
+  SnapshotHolder holder_;
+  FakeClock clock_;
+  CountingStore store_;
+};
+
+TEST_F(ThrottleTest, SubscriptionPlanAppliesRateAndQuota) {
+  const Decision d = Ask({{"apikey", kGoodKey}});
+  ASSERT_EQ(d.code, DecisionCode::kAllow);
+  ASSERT_EQ(store_.seen.size(), 2u);
+  EXPECT_EQ(store_.seen[0].key, SubscriptionRateKey("sub-1"));
+  EXPECT_EQ(store_.seen[1].key, SubscriptionQuotaKey("sub-1"));
+  EXPECT_EQ(store_.seen[0].name, "Gold");
+  EXPECT_TRUE(d.limit.present);
+  EXPECT_EQ(d.limit.limit, 3) << "the rule with the fewest left is reported";
+  EXPECT_EQ(d.limit.remaining, 2);
+}
+
+TEST_F(ThrottleTest, ExhaustedRateIs429WithRetryAfter) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Ask({{"apikey", kGoodKey}}).allowed());
+  const Decision d = Ask({{"apikey", kGoodKey}});
+  EXPECT_EQ(d.code, DecisionCode::kRateLimited);
+  EXPECT_EQ(d.http_status(), 429);
+  EXPECT_EQ(d.limit.retry_after_seconds, 2) << "1500 ms rounds up";
+  EXPECT_EQ(d.limit.remaining, 0);
+}
+
+TEST_F(ThrottleTest, ExhaustedQuotaIs429QuotaExceeded) {
+  data_.plans[0].rate.reset();
+  data_.plans[0].quota->requests = 1;
+  ASSERT_TRUE(Ask({{"apikey", kGoodKey}}).allowed());
+  EXPECT_EQ(Ask({{"apikey", kGoodKey}}).code, DecisionCode::kQuotaExceeded);
+}
+
+TEST_F(ThrottleTest, DeniedRequestsAndOpenResourcesCountNothing) {
+  Ask({{"apikey", "tg_wrong"}});
+  Ask({}, "/petstore/v1/health");
+  EXPECT_TRUE(store_.used.empty());
+}
+
+TEST_F(ThrottleTest, UnlimitedPlanAddsNoRule) {
+  data_.subscriptions[0].plan = "Unlimited";
+  const Decision d = Ask({{"apikey", kGoodKey}});
+  EXPECT_TRUE(d.allowed());
+  EXPECT_FALSE(d.limit.present);
+}
+
+TEST_F(ThrottleTest, ApplicationResourceAndBackendLimitsAllApply) {
+  Plan app_plan;
+  app_plan.name = "AppTier";
+  app_plan.rate = RateLimit{50, Period::kSecond, 0};
+  data_.plans.push_back(app_plan);
+  data_.applications[0].plan = "AppTier";
+  data_.apis[0].resources[0].plan = "AppTier";  // GET /pets
+  data_.apis[0].backend_rate = RateLimit{1000, Period::kSecond, 0};
+  ASSERT_TRUE(Ask({{"apikey", kGoodKey}}).allowed());
+  // resource × application, subscription rate + quota, application, API backend.
+  EXPECT_EQ(store_.seen.size(), 5u);
+}
+
+TEST_F(ThrottleTest, KeyedLimitsCountPerValueAndSkipRequestsWithoutIt) {
+  data_.subscriptions[0].plan = "Unlimited";
+  data_.apis[0].keyed_limits = {{"ip/24", RateLimit{1, Period::kMinute, 0}},
+                                {"header:X-User", RateLimit{1, Period::kMinute, 0}},
+                                {"query:tenant", RateLimit{1, Period::kMinute, 0}}};
+  ASSERT_TRUE(Ask({{"apikey", kGoodKey}}, "/petstore/v1/pets", "198.51.100.1").allowed());
+  EXPECT_EQ(store_.seen.size(), 1u) << "no header, no query: only the IP limit";
+  EXPECT_EQ(Ask({{"apikey", kGoodKey}}, "/petstore/v1/pets", "198.51.100.200").code,
+            DecisionCode::kRateLimited)
+      << "same /24";
+  EXPECT_TRUE(Ask({{"apikey", kGoodKey}}, "/petstore/v1/pets", "198.51.101.1").allowed());
+  EXPECT_TRUE(Ask({{"apikey", kGoodKey}, {"x-user", "u1"}}, "/petstore/v1/pets?tenant=a", "10.0.0.1").allowed());
+  EXPECT_EQ(store_.seen.size(), 3u);
+  EXPECT_EQ(Ask({{"apikey", kGoodKey}, {"x-user", "u1"}}, "/petstore/v1/pets", "10.1.0.1").code,
+            DecisionCode::kRateLimited);
+  EXPECT_TRUE(Ask({{"apikey", kGoodKey}, {"x-user", "u2"}}, "/petstore/v1/pets?x=1&tenant=b", "10.2.0.1").allowed());
+}
+
+TEST_F(ThrottleTest, WithoutCountersNothingIsLimited) {
+  holder_.Set(Snapshot::Build(data_));
+  Enforcer enforcer(holder_, clock_);
+  TestHeaders h{{"apikey", kGoodKey}};
+  AccessRequest r{"GET", "h", "/petstore/v1/pets", &h, {}};
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(enforcer.Check(r, [](const Decision& d) { return d.allowed(); }));
+  }
+}
+
+}  // namespace
+}  // namespace tollgate::enforce
