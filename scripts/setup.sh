@@ -20,6 +20,8 @@ PACKAGES=(
   # storage, counters, crypto, config, logging
   libsqlite3-dev libpq-dev libhiredis-dev libssl-dev libargon2-dev libyaml-cpp-dev
   libfmt-dev libspdlog-dev
+  # quota windows in IANA time zones (date/tz over the system tz database)
+  libhowardhinnant-date-dev tzdata
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by the demo and the tests (none is started as a service)
