@@ -1,0 +1,115 @@
+// Local state of one global counter on one replica: leased tokens, debt, demand estimate and
+// the degraded-mode budget. Internal to the Redis counter store (hot path + sync thread).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "ratelimit/calendar.h"
+#include "ratelimit/counter_store.h"
+
+namespace tollgate::ratelimit::redis_internal {
+
+// The most one replica may hold of a budget of `capacity` (rate: burst+1; quota: what is left)
+// when `replicas` share it: half of an equal share, at least 1.
+inline int64_t LeaseCap(int64_t capacity, int64_t replicas) {
+  return std::max<int64_t>(1, capacity / (2 * std::max<int64_t>(1, replicas)));
+}
+
+// What one replica may admit on credit (debt) while no lease covers a request: a quarter of an
+// equal share, at least 1, at most `max_allowance`.
+inline int64_t ColdAllowance(int64_t capacity, int64_t replicas, int64_t max_allowance) {
+  const int64_t share = capacity / (4 * std::max<int64_t>(1, replicas));
+  return std::max<int64_t>(1, std::min(max_allowance, share));
+}
+
+// How a request was (or was not) paid for; kept to undo it when another rule refuses.
+enum class Paid : uint8_t { kRefused, kLease, kAllowance, kDegradedLocal, kFailOpen };
+
+struct KeyState {
+  KeyState(uint64_t k, LimitRule::Kind kd) : key(k), kind(kd) {}
+
+  const uint64_t key;
+  const LimitRule::Kind kind;
+
+  // Guards every field below. Taken by Acquire() (hot path) and briefly by the sync thread;
+  // never held while waiting for Redis. Lock order: key mutexes by address, then the store's
+  // queue mutex.
+  std::mutex mu;
+
+  // -- The limit, refreshed from the rule on every Acquire (a plan may change under a key).
+  int64_t capacity = 1;       // rate: burst + 1; quota: requests per window
+  double tokens_per_ms = 0;   // rate refill
+  int64_t window_ms = 0;      // rate: PeriodSeconds(per) * 1000
+  Window window;              // quota: the window the fields below belong to
+
+  // -- Budget on this replica.
+  int64_t tokens = 0;         // leased from Redis, not yet spent: paid for
+  int64_t debt = 0;           // admitted without a lease; charged to Redis with the next lease
+  int64_t inflight_debt = 0;  // debt sent with the lease in flight (back to `debt` if it fails)
+  int64_t allowance = 0;      // may still be admitted on credit; re-armed only by a reply that
+                              // shows the global budget covered every debt (see Apply)
+  int64_t lease_cap = 1;      // LeaseCap for the last known budget and replica count
+  int64_t low_water = 1;      // prefetch when tokens drop below this
+  int64_t empty_until_ms = 0; // Redis said the budget is empty: no credit before this time
+  bool queued = false;        // owned by the sync thread's work list (queued, in flight, waiting)
+
+  // -- What Redis said last (approximate global view, for headers and QuotaUsed).
+  bool known = false;
+  int64_t global_left = 0;    // rate: whole tokens in the bucket; quota: limit - used
+  int64_t used = 0;           // quota: used in Redis (includes this replica's unspent tokens)
+
+  // -- Demand (requests seen since hits_since_ms), sampled by the sync thread.
+  int64_t hits = 0;
+  int64_t hits_since_ms = 0;
+  double demand_per_ms = 0;
+  int64_t last_used_ms = 0;
+
+  // -- Degraded mode (Redis unreachable): a local fair share, reset on each new outage.
+  uint64_t outage = 0;        // outage number the fields below belong to
+  double local_tokens = 0;    // rate: local bucket of capacity/replicas refilled at rate/replicas
+  int64_t local_ts_ms = 0;
+  int64_t local_quota = 0;    // quota: fair share of what was left at the last sync
+};
+
+// The key map: one entry per (key, kind), split into shards. A shard's mutex guards its map
+// (shared for lookups, exclusive to insert or evict).
+struct MapKey {
+  uint64_t key;
+  LimitRule::Kind kind;
+  bool operator==(const MapKey&) const = default;
+};
+struct MapKeyHash {
+  size_t operator()(const MapKey& k) const { return k.key ^ static_cast<size_t>(k.kind); }
+};
+struct Shard {
+  std::shared_mutex mu;
+  std::unordered_map<MapKey, std::unique_ptr<KeyState>, MapKeyHash> map;  // guarded by mu
+};
+
+// A lease request in flight (sync thread only).
+struct Lease {
+  KeyState* state = nullptr;
+  int64_t want = 0;
+  int64_t debt = 0;
+  int64_t window_start = 0;  // quota: the window it was asked for
+  int64_t sent_ms = 0;
+};
+
+// Tokens to give back and/or debt to charge for a counter that no KeyState is leasing for any
+// more (idle return, a quota window left behind, shutdown). Sync thread only.
+struct Settle {
+  uint64_t key = 0;
+  LimitRule::Kind kind = LimitRule::Kind::kRate;
+  Window window;  // quota
+  int64_t capacity = 1;
+  double tokens_per_ms = 0;
+  int64_t give_back = 0;
+  int64_t debt = 0;
+};
+
+}  // namespace tollgate::ratelimit::redis_internal

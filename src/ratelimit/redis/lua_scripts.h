@@ -1,0 +1,32 @@
+// The Lua scripts the Redis counter store runs (EVALSHA), kept as C++ constants beside the store.
+// Each script touches the keys of one limit only (one hash tag), so it runs on Redis Cluster too.
+#pragma once
+
+#include <string_view>
+
+namespace tollgate::ratelimit {
+
+// Rate bucket lease. KEYS[1] = hash {tk: tokens (float), ts: Redis ms}. ARGV = capacity,
+// tokens_per_ms, want, debt. Refills by Redis TIME (replica clocks do not matter), charges `debt`
+// unconditionally (the bucket may go down to -capacity, never lower), then grants
+// min(want, floor(tokens)). Returns {granted, floor(tokens left), ms until one token}.
+extern const std::string_view kRateLeaseScript;
+
+// Rate bucket return. KEYS[1] as above. ARGV = capacity, tokens_per_ms, n. Adds n unused tokens
+// back, capped at capacity; an absent bucket is full already. Returns floor(tokens left).
+extern const std::string_view kRateReturnScript;
+
+// Quota lease. KEYS[1] = counter of one window. ARGV = limit, want, debt, expire_at (Unix s).
+// Adds `debt` unconditionally (counts are never lost), grants min(want, limit - used) and keeps
+// the counter until expire_at. Returns {granted, used after}.
+extern const std::string_view kQuotaLeaseScript;
+
+// Quota return. KEYS[1] as above. ARGV = n. Subtracts n unused units (never below 0, never
+// re-creating an expired counter). Returns used after.
+extern const std::string_view kQuotaReturnScript;
+
+// Replica heartbeat. KEYS[1] = sorted set of replicas scored by Redis ms. ARGV = replica id,
+// ttl_ms. Registers this replica, drops replicas silent for ttl_ms, returns how many are alive.
+extern const std::string_view kHeartbeatScript;
+
+}  // namespace tollgate::ratelimit

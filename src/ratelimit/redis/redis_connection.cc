@@ -1,0 +1,145 @@
+// hiredis behind RedisConnection: connection set-up, script loading and pipelined exchanges.
+#include "ratelimit/redis/redis_connection.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <array>
+
+#include "ratelimit/redis/lua_scripts.h"
+
+namespace tollgate::ratelimit {
+namespace {
+
+Error Unavailable(std::string message) {
+  return Error{ErrorKind::kUnavailable, "redis_unavailable", std::move(message), {}};
+}
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  return timeval{static_cast<time_t>(ms.count() / 1000),
+                 static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+void Convert(const redisReply* r, RedisReply& out) {
+  out = RedisReply{};
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER:
+      out.type = RedisReply::Type::kInteger;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+      out.type = RedisReply::Type::kString;
+      out.text.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = RedisReply::Type::kError;
+      out.text.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = RedisReply::Type::kArray;
+      out.values.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) {
+        const redisReply* e = r->element[i];
+        out.values.push_back(e->type == REDIS_REPLY_INTEGER ? e->integer : 0);
+      }
+      break;
+    default:
+      out.type = RedisReply::Type::kNil;
+  }
+}
+
+// In Script's order.
+const std::array<const std::string_view*, kScriptCount> kScriptSources = {
+    &kRateLeaseScript, &kRateReturnScript, &kQuotaLeaseScript, &kQuotaReturnScript,
+    &kHeartbeatScript};
+
+}  // namespace
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const ConnectionOptions& o) {
+  redisContext* c = redisConnectWithTimeout(o.host.c_str(), o.port, ToTimeval(o.connect_timeout));
+  if (c == nullptr) return Unavailable("cannot allocate a redis context");
+  if (c->err != 0) {
+    std::string message = "redis " + o.host + ":" + std::to_string(o.port) + ": " + c->errstr;
+    redisFree(c);
+    return Unavailable(std::move(message));
+  }
+  redisSetTimeout(c, ToTimeval(o.command_timeout));
+  std::unique_ptr<RedisConnection> conn(new RedisConnection(c));
+  RedisReply reply;
+  auto expect_ok = [&](std::span<const std::string_view> args, std::string_view what) -> Status {
+    if (Status s = conn->Command(args, reply); !s.ok()) return s;
+    if (reply.type == RedisReply::Type::kError) {
+      return Unavailable("redis " + std::string(what) + " failed: " + reply.text);
+    }
+    return Ok();
+  };
+  if (o.password) {
+    const std::string_view args[] = {"AUTH", *o.password};
+    if (Status s = expect_ok(args, "AUTH"); !s.ok()) return s.error();
+  }
+  if (o.db != 0) {
+    const std::string db = std::to_string(o.db);
+    const std::string_view args[] = {"SELECT", db};
+    if (Status s = expect_ok(args, "SELECT"); !s.ok()) return s.error();
+  }
+  for (size_t i = 0; i < kScriptCount; ++i) {
+    const std::string_view args[] = {"SCRIPT", "LOAD", *kScriptSources[i]};
+    if (Status s = expect_ok(args, "SCRIPT LOAD"); !s.ok()) return s.error();
+    conn->shas_[i] = reply.text;
+  }
+  return conn;
+}
+
+RedisConnection::~RedisConnection() { redisFree(context_); }
+
+void RedisConnection::Append(std::span<const std::string_view> args) {
+  std::array<const char*, 16> argv{};
+  std::array<size_t, 16> lens{};
+  const size_t n = std::min(args.size(), argv.size());
+  for (size_t i = 0; i < n; ++i) {
+    argv[i] = args[i].data();
+    lens[i] = args[i].size();
+  }
+  redisAppendCommandArgv(context_, static_cast<int>(n), argv.data(), lens.data());
+  ++pending_;
+}
+
+void RedisConnection::AppendScript(Script script, std::string_view key,
+                                   std::span<const std::string_view> args) {
+  std::array<std::string_view, 12> argv{};
+  argv[0] = "EVALSHA";
+  argv[1] = shas_[static_cast<size_t>(script)];
+  argv[2] = "1";
+  argv[3] = key;
+  const size_t n = std::min(args.size(), argv.size() - 4);
+  for (size_t i = 0; i < n; ++i) argv[4 + i] = args[i];
+  Append(std::span(argv.data(), 4 + n));
+}
+
+Status RedisConnection::Exchange(std::vector<RedisReply>& replies) {
+  replies.clear();
+  const size_t expected = pending_;
+  pending_ = 0;
+  replies.reserve(expected);
+  for (size_t i = 0; i < expected; ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      return Unavailable(std::string("redis: ") +
+                         (context_->err != 0 ? context_->errstr : "no reply"));
+    }
+    Convert(static_cast<redisReply*>(raw), replies.emplace_back());
+    freeReplyObject(raw);
+  }
+  return Ok();
+}
+
+Status RedisConnection::Command(std::span<const std::string_view> args, RedisReply& reply) {
+  Append(args);
+  std::vector<RedisReply> replies;
+  if (Status s = Exchange(replies); !s.ok()) return s;
+  reply = std::move(replies.front());
+  return Ok();
+}
+
+}  // namespace tollgate::ratelimit

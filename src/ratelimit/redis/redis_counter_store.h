@@ -1,0 +1,170 @@
+// RedisCounterStore: rate and quota counters shared by every enforcer replica through Redis,
+// without a Redis round trip per request. Each replica leases tokens from per-key budgets in
+// Redis (Lua, Redis TIME), spends them locally, prefetches before they run out and gives back
+// what it does not use; one background thread batches all of that into one pipelined round trip
+// per tick.
+//
+// ERROR BOUND (Redis reachable). Let R be the live replicas (heartbeat registry), C the capacity
+// (rate: burst+1; quota: requests per window), Lmax = LeaseCap(C, R) = max(1, ⌊C/2R⌋) and
+// A = ColdAllowance(C, R, max_allowance) = max(1, min(max_allowance, ⌊C/4R⌋)).
+//  - Rate: every admitted request is paid by a token granted from the Redis bucket, except
+//    requests admitted on credit (≤ A per replica between two replies showing the bucket
+//    non-negative); credit is charged to the bucket afterwards even below zero (floor −C), so it
+//    is repaid by later requests. Leased-but-unspent tokens (≤ Lmax per replica) may be spent
+//    after the bucket refilled. Hence, over any interval of length t, across all replicas:
+//        admitted ≤ C + rate·t + R·(Lmax + A)
+//    and with C ≥ 16·R the excess R·(Lmax + A) ≤ 0.75·C stays within one burst.
+//  - Quota: the Redis counter counts every admitted request (leases are counted when granted,
+//    unused ones returned, credit charged even above the limit), so after Stop() it equals what
+//    was admitted. Per window: admitted ≤ limit + R·A (each replica's credit can cross the limit
+//    once; a replica that learnt the quota is exhausted keeps that knowledge until the window
+//    ends), plus A for each replica process restarted within the window.
+//  - Beyond A, a key waiting for its first lease refuses (≈ one tick + one RTT): seen only by a
+//    brand-new key that gets more than A requests in its first few ms.
+//  - Lost replies (timeout after Redis ran a script) only lose tokens (under-admission) or
+//    count a debt twice (quota over-counted by at most one batch) — never over-admit.
+// DEGRADED (Redis unreachable; outcomes carry degraded = true): leased tokens are spent first,
+// then each replica enforces a fair share locally — rate: burst C/R refilled at rate/R; quota:
+// (limit − used at last sync)/R, none for a quota key never synced — and once that is spent the
+// rule's fail_open decides. Everything admitted meanwhile is debt, charged to Redis on recovery
+// (quotas keep every count; rate buckets absorb at most C of it).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "ratelimit/counter_store.h"
+#include "ratelimit/redis/key_state.h"
+#include "ratelimit/redis/redis_options.h"
+
+namespace tollgate::ratelimit {
+
+class RedisConnection;
+
+class RedisCounterStore final : public CounterStore {
+ public:
+  // Monotonic counters for metrics and tests; a snapshot, each field read atomically.
+  struct Stats {
+    int64_t requests = 0;            // Acquire() calls
+    int64_t commands = 0;            // Redis commands sent (each EVALSHA is one)
+    int64_t round_trips = 0;         // pipelined exchanges
+    int64_t leases = 0;              // lease commands (rate + quota)
+    int64_t returns = 0;             // return commands
+    int64_t granted = 0;             // tokens granted by Redis
+    int64_t credit_admits = 0;       // requests admitted on credit (debt) while Redis was up
+    int64_t degraded_decisions = 0;  // outcomes with degraded = true
+    int64_t failures = 0;            // failed connects or exchanges
+    int64_t keys = 0;                // keys with local state now
+    int64_t replicas = 0;            // live replicas last seen (≥ 1)
+    bool connected = false;
+  };
+
+  // Connects (blocking, bounded by the timeouts), loads the scripts and registers this replica.
+  // Error kUnavailable when Redis cannot be reached or refuses AUTH/SELECT. Call Start() next.
+  static Result<std::unique_ptr<RedisCounterStore>> Connect(const RedisOptions& options);
+
+  ~RedisCounterStore() override;  // Stop()s if needed
+
+  // Starts the sync thread. Acquire() before Start() works on credit only.
+  void Start();
+  // Stops the sync thread, then (best effort, one round trip) returns every unused lease,
+  // settles debts and leaves the replica registry. Idempotent. Not concurrent with Acquire().
+  void Stop();
+
+  // CounterStore. Never blocks on the network: takes only in-process locks (a shard's shared
+  // lock per key and each key's own mutex). Thread-safe. No allocation once the keys exist.
+  bool Acquire(std::span<const LimitRule> rules, int64_t cost, int64_t now_ms,
+               std::span<LimitOutcome> out) override;
+  // Used in the window containing now_ms, from the last sync plus this replica's local view.
+  int64_t QuotaUsed(const LimitRule& rule, int64_t now_ms) override;
+
+  Stats GetStats() const;
+  const RedisOptions& options() const { return options_; }
+
+ private:
+  using KeyState = redis_internal::KeyState;
+  using Paid = redis_internal::Paid;
+  using Lease = redis_internal::Lease;
+  using Settle = redis_internal::Settle;
+  using Shard = redis_internal::Shard;
+
+  RedisCounterStore(RedisOptions options, std::unique_ptr<RedisConnection> connection,
+                    int64_t replicas);
+
+  // --- Hot path (redis_counter_store.cc).
+  KeyState* Find(const LimitRule& rule, size_t shard);
+  void Create(const LimitRule& rule, int64_t now_ms);
+  // Decides one rule under the key's lock; consumes. `notify` set when the sync thread must wake.
+  Paid Take(KeyState& s, const LimitRule& rule, int64_t cost, int64_t now_ms, LimitOutcome& out,
+            bool& notify);
+  void Undo(KeyState& s, Paid paid, int64_t cost);
+  void Refresh(KeyState& s, const LimitRule& rule, int64_t now_ms);
+  void Enqueue(KeyState& s, bool urgent);  // requires s.mu held
+
+  // --- Sync thread (redis_sync.cc).
+  void Run();
+  void Tick(int64_t now_ms);
+  bool EnsureConnected(int64_t now_ms);
+  void Sweep(int64_t now_ms);
+  // Records a lease's answer in its key (and decides whether the key stays queued).
+  void Apply(const Lease& lease, const std::vector<int64_t>& reply, int64_t now_ms);
+  // A lease whose answer never came or was an error: its debt is owed again, key re-queued.
+  void Retry(const Lease& lease);
+  void MarkDown(int64_t now_ms);
+  // Appends the key's lease command to the connection's pipeline; false when nothing to ask.
+  bool AppendLease(KeyState& s, int64_t now_ms);
+  size_t AppendSettle(const Settle& settle);  // returns the number of commands appended
+  void SettleEverything();  // Stop(): every key's tokens and debts, one exchange
+  std::string KeyName(uint64_t key, LimitRule::Kind kind, int64_t window_start) const;
+  int64_t Now() const;
+
+  const RedisOptions options_;
+  const Clock* const clock_;
+
+  // Key map: sharded; a shard's mutex guards its map (shared for lookups, exclusive to insert
+  // or evict). Acquire() holds the shared locks of its keys' shards while it uses the states,
+  // so eviction (exclusive) never frees a state in use.
+  static constexpr size_t kShards = 64;
+  std::unique_ptr<Shard[]> shards_;
+
+  // Work handed from the hot path to the sync thread. Guarded by queue_mu_ (taken after key
+  // mutexes, never before).
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<KeyState*> inbound_;       // keys that need a lease or a settlement
+  std::vector<Settle> inbound_settles_;  // quota windows left behind with tokens or debt
+  bool stopping_ = false;
+  bool urgent_ = false;  // a key ran dry: do not wait for the tick
+
+  // Shared with the hot path without a lock.
+  std::atomic<bool> redis_up_{true};
+  std::atomic<uint64_t> outage_{0};      // incremented when Redis becomes unreachable
+  std::atomic<int64_t> replicas_{1};
+  struct Counters {
+    std::atomic<int64_t> requests{0}, commands{0}, round_trips{0}, leases{0}, returns{0},
+        granted{0}, credit_admits{0}, degraded{0}, failures{0}, keys{0};
+  } counters_;
+
+  // Owned by the sync thread only (and by Stop() after the thread has ended).
+  std::unique_ptr<RedisConnection> connection_;
+  std::vector<KeyState*> pending_;       // queued keys waiting for their retry time or Redis
+  std::vector<Settle> settles_;          // returns and window settlements not yet acknowledged
+  std::vector<Lease> batch_;             // leases of the exchange being built
+  int64_t next_connect_ms_ = 0;
+  int64_t backoff_ms_ = 0;
+  int64_t next_heartbeat_ms_ = 0;
+  int64_t next_sweep_ms_ = 0;
+  std::thread thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace tollgate::ratelimit

@@ -1,0 +1,363 @@
+// RedisCounterStore's sync thread: each tick, one pipelined round trip carrying every pending
+// lease (with the debts it charges), return and settlement plus the replica heartbeat; idle
+// sweeps; reconnection with backoff. Contracts and the error bound: redis_counter_store.h.
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+
+#include "ratelimit/redis/redis_connection.h"
+#include "ratelimit/redis/redis_counter_store.h"
+
+namespace tollgate::ratelimit {
+namespace {
+
+using redis_internal::ColdAllowance;
+using redis_internal::LeaseCap;
+
+constexpr int64_t kQuotaGraceSeconds = 86'400;  // keep a quota counter a day past its window
+constexpr int64_t kQuotaRecheckMs = 1000;       // re-ask an exhausted quota this often
+
+std::string Number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  return text;
+}
+
+}  // namespace
+
+std::string RedisCounterStore::KeyName(uint64_t key, LimitRule::Kind kind,
+                                       int64_t window_start) const {
+  char text[64];
+  if (kind == LimitRule::Kind::kRate) {
+    std::snprintf(text, sizeof text, "{%016" PRIx64 "}:r", key);
+  } else {
+    std::snprintf(text, sizeof text, "{%016" PRIx64 "}:q:%" PRId64, key, window_start);
+  }
+  return options_.key_prefix + text;
+}
+
+void RedisCounterStore::Run() {
+  std::vector<KeyState*> inbound;
+  std::vector<Settle> inbound_settles;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait_for(lock, options_.tick, [this] { return stopping_ || urgent_; });
+      if (stopping_) break;
+      urgent_ = false;
+      inbound.swap(inbound_);
+      inbound_settles.swap(inbound_settles_);
+    }
+    pending_.insert(pending_.end(), inbound.begin(), inbound.end());
+    settles_.insert(settles_.end(), inbound_settles.begin(), inbound_settles.end());
+    inbound.clear();
+    inbound_settles.clear();
+    Tick(Now());
+  }
+  std::lock_guard lock(queue_mu_);  // leftovers for SettleEverything()
+  pending_.insert(pending_.end(), inbound_.begin(), inbound_.end());
+  settles_.insert(settles_.end(), inbound_settles_.begin(), inbound_settles_.end());
+  inbound_.clear();
+  inbound_settles_.clear();
+}
+
+void RedisCounterStore::MarkDown(int64_t now_ms) {
+  connection_.reset();
+  counters_.failures.fetch_add(1, std::memory_order_relaxed);
+  backoff_ms_ = std::min<int64_t>(std::max<int64_t>(options_.tick.count(), backoff_ms_ * 2),
+                                  options_.reconnect_backoff_max.count());
+  next_connect_ms_ = now_ms + backoff_ms_;
+  if (redis_up_.exchange(false, std::memory_order_acq_rel)) {
+    outage_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+bool RedisCounterStore::EnsureConnected(int64_t now_ms) {
+  if (connection_) return true;
+  if (now_ms < next_connect_ms_) return false;
+  Result<std::unique_ptr<RedisConnection>> conn = RedisConnection::Open(ConnectionOptions{
+      options_.host, options_.port, options_.password, options_.db, options_.connect_timeout,
+      options_.command_timeout});
+  if (!conn.ok()) {
+    MarkDown(Now());
+    return false;
+  }
+  connection_ = std::move(*conn);
+  backoff_ms_ = 0;
+  next_heartbeat_ms_ = 0;  // learn the replica count again right away
+  redis_up_.store(true, std::memory_order_release);
+  return true;
+}
+
+void RedisCounterStore::Tick(int64_t now_ms) {
+  if (!EnsureConnected(now_ms)) return;
+  if (now_ms >= next_sweep_ms_) {
+    Sweep(now_ms);
+    next_sweep_ms_ = now_ms + std::max<int64_t>(1, options_.idle_return.count() / 4);
+  }
+  const bool heartbeat = now_ms >= next_heartbeat_ms_;
+  if (heartbeat) {
+    const std::string registry = options_.key_prefix + "replicas";
+    const std::string ttl = std::to_string(options_.replica_ttl.count());
+    const std::string_view args[] = {options_.replica_id, ttl};
+    connection_->AppendScript(Script::kHeartbeat, registry, args);
+    next_heartbeat_ms_ = now_ms + options_.heartbeat.count();
+  }
+  std::vector<size_t> settle_ends;  // command index after each settle's last command
+  size_t commands = heartbeat ? 1 : 0;
+  for (const Settle& settle : settles_) settle_ends.push_back(commands += AppendSettle(settle));
+  batch_.clear();
+  size_t keep = 0;
+  for (KeyState* s : pending_) {
+    std::lock_guard lock(s->mu);
+    const bool needed = s->debt > 0 || s->tokens < s->low_water;
+    const bool wanted = s->last_used_ms + options_.idle_return.count() >= now_ms;
+    if (!needed || (s->debt == 0 && !wanted)) {
+      s->queued = false;
+    } else if (s->debt == 0 && now_ms < s->empty_until_ms) {
+      pending_[keep++] = s;  // Redis said empty: wait until it has refilled
+    } else if (!AppendLease(*s, now_ms)) {
+      s->queued = false;
+    }
+  }
+  pending_.resize(keep);
+  if (connection_->pending() == 0) return;
+
+  const size_t sent = connection_->pending();
+  counters_.commands.fetch_add(static_cast<int64_t>(sent), std::memory_order_relaxed);
+  counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
+  std::vector<RedisReply> replies;
+  const Status status = connection_->Exchange(replies);
+  const int64_t done_ms = Now();
+  bool broken = !status.ok();
+  if (heartbeat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
+    replicas_.store(std::max<int64_t>(1, replies[0].integer), std::memory_order_relaxed);
+  }
+  // Settles: drop those whose every command was answered without error.
+  size_t settle_begin = heartbeat ? 1 : 0;
+  size_t kept_settles = 0;
+  for (size_t i = 0; i < settles_.size(); ++i) {
+    bool ok = settle_ends[i] <= replies.size();
+    for (size_t c = settle_begin; ok && c < settle_ends[i]; ++c) {
+      ok = replies[c].type != RedisReply::Type::kError;
+    }
+    if (!ok) settles_[kept_settles++] = settles_[i];
+    broken = broken || !ok;
+    settle_begin = settle_ends[i];
+  }
+  settles_.resize(kept_settles);
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    const size_t c = commands + i;
+    if (c < replies.size() && replies[c].type == RedisReply::Type::kArray &&
+        replies[c].values.size() >= 2) {
+      Apply(batch_[i], replies[c].values, done_ms);
+    } else {
+      Retry(batch_[i]);
+      broken = true;
+    }
+  }
+  if (broken) MarkDown(done_ms);  // errors included (NOSCRIPT, OOM…): reconnect reloads scripts
+}
+
+bool RedisCounterStore::AppendLease(KeyState& s, int64_t now_ms) {
+  const bool rate = s.kind == LimitRule::Kind::kRate;
+  const int64_t replicas = replicas_.load(std::memory_order_relaxed);
+  // Demand: requests per ms since the last lease, smoothed.
+  const double elapsed = static_cast<double>(std::max<int64_t>(options_.tick.count(),
+                                                               now_ms - s.hits_since_ms));
+  const double instant = static_cast<double>(s.hits) / elapsed;
+  s.demand_per_ms = s.known ? 0.5 * s.demand_per_ms + 0.5 * instant : instant;
+  s.hits = 0;
+  s.hits_since_ms = now_ms;
+  const int64_t budget = rate ? s.capacity : std::max<int64_t>(0, s.capacity - s.used);
+  s.lease_cap = LeaseCap(budget, replicas);
+  const auto horizon = static_cast<double>(options_.lease_horizon.count());
+  const int64_t target = std::clamp<int64_t>(
+      static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
+      std::min(s.lease_cap, options_.min_lease), s.lease_cap);
+  const auto lead = static_cast<int64_t>(
+      std::ceil(s.demand_per_ms * static_cast<double>(2 * options_.tick.count() + 2)));
+  s.low_water = std::clamp<int64_t>(lead, 1, std::max<int64_t>(1, target / 2));
+  const int64_t want = std::max<int64_t>(0, target - s.tokens);
+  if (want == 0 && s.debt == 0) return false;
+
+  const int64_t debt = s.debt;
+  s.inflight_debt = debt;
+  s.debt = 0;
+  const std::string key = KeyName(s.key, s.kind, s.window.start);
+  const std::string want_s = std::to_string(want);
+  const std::string debt_s = std::to_string(debt);
+  const std::string cap_s = std::to_string(s.capacity);
+  if (rate) {
+    const std::string rate_s = Number(s.tokens_per_ms);
+    const std::string_view args[] = {cap_s, rate_s, want_s, debt_s};
+    connection_->AppendScript(Script::kRateLease, key, args);
+  } else {
+    const std::string expire_s = std::to_string(s.window.end + kQuotaGraceSeconds);
+    const std::string_view args[] = {cap_s, want_s, debt_s, expire_s};
+    connection_->AppendScript(Script::kQuotaLease, key, args);
+  }
+  batch_.push_back(Lease{&s, want, debt, s.window.start, now_ms});
+  counters_.leases.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v, int64_t now_ms) {
+  KeyState& s = *lease.state;
+  std::lock_guard lock(s.mu);
+  const int64_t granted = v[0];
+  counters_.granted.fetch_add(granted, std::memory_order_relaxed);
+  s.inflight_debt = 0;
+  const bool rate = s.kind == LimitRule::Kind::kRate;
+  if (!rate && s.window.start != lease.window_start) {
+    // The quota window rolled while the lease was in flight: the tokens belong to the old one.
+    if (granted > 0) {
+      settles_.push_back(Settle{s.key, s.kind, Window{lease.window_start, lease.window_start + 1},
+                                0, 0, granted, 0});
+    }
+  } else {
+    const int64_t replicas = replicas_.load(std::memory_order_relaxed);
+    s.tokens += granted;
+    s.known = true;
+    bool covered = false;
+    if (rate) {
+      s.global_left = v[1];
+      covered = v[1] >= 0;
+      if (granted < lease.want) {  // the bucket ran dry: no credit until it refilled a little
+        const int64_t refill = static_cast<int64_t>(std::ceil(
+            static_cast<double>(ColdAllowance(s.capacity, replicas, options_.max_allowance) - v[1]) /
+            s.tokens_per_ms));
+        s.empty_until_ms = now_ms + std::max<int64_t>(refill, options_.tick.count());
+      }
+    } else {
+      s.used = v[1];
+      s.global_left = s.capacity - v[1];
+      covered = v[1] <= s.capacity;
+      if (granted < lease.want) s.empty_until_ms = now_ms + kQuotaRecheckMs;
+    }
+    // Credit is re-armed only when the global budget covered every debt charged so far (a
+    // quota's credit never exceeds what is known to be left).
+    if (covered) {
+      int64_t credit = ColdAllowance(s.capacity, replicas, options_.max_allowance);
+      if (!rate) credit = std::min(credit, s.capacity - v[1]);
+      s.allowance = std::max<int64_t>(0, credit - s.debt);
+    }
+  }
+  const bool needed = s.debt > 0 || s.tokens < s.low_water;
+  const bool wanted = s.last_used_ms >= lease.sent_ms;
+  if (needed && (s.debt > 0 || wanted)) {
+    pending_.push_back(&s);
+  } else {
+    s.queued = false;
+  }
+}
+
+void RedisCounterStore::Retry(const Lease& lease) {
+  KeyState& s = *lease.state;
+  std::lock_guard lock(s.mu);
+  s.debt += s.inflight_debt;
+  s.inflight_debt = 0;
+  pending_.push_back(&s);  // still queued
+}
+
+size_t RedisCounterStore::AppendSettle(const Settle& settle) {
+  const std::string key = KeyName(settle.key, settle.kind, settle.window.start);
+  const bool rate = settle.kind == LimitRule::Kind::kRate;
+  const std::string cap_s = std::to_string(settle.capacity);
+  const std::string rate_s = Number(settle.tokens_per_ms);
+  size_t commands = 0;
+  if (settle.debt > 0) {
+    const std::string debt_s = std::to_string(settle.debt);
+    const std::string expire_s = std::to_string(settle.window.end + kQuotaGraceSeconds);
+    if (rate) {
+      const std::string_view args[] = {cap_s, rate_s, "0", debt_s};
+      connection_->AppendScript(Script::kRateLease, key, args);
+    } else {
+      const std::string_view args[] = {cap_s, "0", debt_s, expire_s};
+      connection_->AppendScript(Script::kQuotaLease, key, args);
+    }
+    ++commands;
+  }
+  if (settle.give_back > 0) {
+    const std::string n = std::to_string(settle.give_back);
+    if (rate) {
+      const std::string_view args[] = {cap_s, rate_s, n};
+      connection_->AppendScript(Script::kRateReturn, key, args);
+    } else {
+      const std::string_view args[] = {n};
+      connection_->AppendScript(Script::kQuotaReturn, key, args);
+    }
+    counters_.returns.fetch_add(1, std::memory_order_relaxed);
+    ++commands;
+  }
+  return commands;
+}
+
+void RedisCounterStore::Sweep(int64_t now_ms) {
+  const bool up = redis_up_.load(std::memory_order_relaxed);
+  int64_t evicted = 0;
+  for (size_t i = 0; i < kShards; ++i) {
+    Shard& shard = shards_[i];
+    std::unique_lock shard_lock(shard.mu);  // no Acquire() holds a state of this shard now
+    for (auto it = shard.map.begin(); it != shard.map.end();) {
+      KeyState& s = *it->second;
+      std::unique_lock lock(s.mu);
+      const int64_t idle = now_ms - s.last_used_ms;
+      if (s.queued || idle < options_.idle_return.count()) {
+        ++it;
+        continue;
+      }
+      if (s.tokens > 0 && up) {  // give idle leases back so that other replicas can use them
+        settles_.push_back(
+            Settle{s.key, s.kind, s.window, s.capacity, s.tokens_per_ms, s.tokens, 0});
+        s.tokens = 0;
+      }
+      // A quota known to be exhausted is remembered until its window ends (see the bound).
+      const bool exhausted = s.kind == LimitRule::Kind::kQuota && s.known &&
+                             s.used >= s.capacity && now_ms / 1000 < s.window.end;
+      if (idle >= options_.evict_after.count() && s.tokens == 0 && s.debt == 0 &&
+          s.inflight_debt == 0 && now_ms >= s.empty_until_ms && !exhausted) {
+        lock.unlock();
+        it = shard.map.erase(it);
+        ++evicted;
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (evicted != 0) counters_.keys.fetch_sub(evicted, std::memory_order_relaxed);
+}
+
+void RedisCounterStore::SettleEverything() {
+  if (!connection_) {
+    next_connect_ms_ = 0;
+    if (!EnsureConnected(Now())) return;  // what is owed is lost with this process
+  }
+  for (size_t i = 0; i < kShards; ++i) {
+    std::unique_lock shard_lock(shards_[i].mu);
+    for (auto& [id, state] : shards_[i].map) {
+      KeyState& s = *state;
+      std::lock_guard lock(s.mu);
+      const int64_t debt = s.debt + s.inflight_debt;
+      if (s.tokens > 0 || debt > 0) {
+        settles_.push_back(
+            Settle{s.key, s.kind, s.window, s.capacity, s.tokens_per_ms, s.tokens, debt});
+      }
+      s.tokens = s.debt = s.inflight_debt = 0;
+    }
+  }
+  for (const Settle& settle : settles_) AppendSettle(settle);
+  settles_.clear();
+  const std::string registry = options_.key_prefix + "replicas";
+  const std::string_view leave[] = {"ZREM", registry, options_.replica_id};
+  connection_->Append(leave);
+  counters_.commands.fetch_add(static_cast<int64_t>(connection_->pending()),
+                               std::memory_order_relaxed);
+  counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
+  std::vector<RedisReply> replies;
+  if (!connection_->Exchange(replies).ok()) MarkDown(Now());
+  connection_.reset();
+}
+
+}  // namespace tollgate::ratelimit

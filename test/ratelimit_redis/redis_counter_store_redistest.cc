@@ -1,0 +1,204 @@
+// RedisCounterStore with Redis up: the stated error bound for rates on one and two replicas,
+// exact shared quotas, and Redis operations per request at steady load.
+#include <atomic>
+#include <thread>
+
+#include "ratelimit_redis/store_fixture.h"
+
+namespace tollgate::ratelimit {
+namespace {
+
+using redis_internal::ColdAllowance;
+using redis_internal::LeaseCap;
+using std::chrono::milliseconds;
+
+struct Traffic {
+  int64_t admitted = 0;
+  int64_t attempts = 0;
+  int64_t first_ms = 0;
+  int64_t last_ms = 0;
+};
+
+// Attempts one request every `gap` until `duration` has passed.
+Traffic Drive(RedisCounterStore& store, const LimitRule& rule, milliseconds duration,
+          std::chrono::microseconds gap) {
+  Traffic run;
+  run.first_ms = NowMs();
+  while (NowMs() - run.first_ms < duration.count()) {
+    LimitOutcome out;
+    const int64_t now = NowMs();
+    if (store.Acquire(std::span(&rule, 1), 1, now, std::span(&out, 1))) ++run.admitted;
+    ++run.attempts;
+    run.last_ms = now;
+    std::this_thread::sleep_for(gap);
+  }
+  return run;
+}
+
+// The bound of redis_counter_store.h: C + rate·t + R·(Lmax + A).
+double RateBound(const RateLimit& rate, int64_t replicas, double seconds) {
+  const int64_t capacity = rate.burst + 1;
+  const double per_second =
+      static_cast<double>(rate.requests) / static_cast<double>(PeriodSeconds(rate.per));
+  return static_cast<double>(capacity) + per_second * seconds +
+         static_cast<double>(replicas * (LeaseCap(capacity, replicas) +
+                                         ColdAllowance(capacity, replicas, 4)));
+}
+
+class RedisCounterStoreTest : public RedisStoreTest {};
+
+TEST_F(RedisCounterStoreTest, OneReplicaAdmitsWithinTheStatedBoundOfARate) {
+  auto store = NewStore("solo");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const RateLimit rate{200, Period::kSecond, 49};  // capacity 50
+  const LimitRule rule = RateRule(0x1111, rate);
+  const Traffic run = Drive(*store, rule, milliseconds(1000), std::chrono::microseconds(200));
+  store->Stop();
+  // The Redis bucket's clock may differ from ours by a few ms: allow 20 ms of refill either way.
+  const double seconds = static_cast<double>(run.last_ms - run.first_ms + 20) / 1000.0;
+  const double steady = 200.0 * (seconds - 0.04);
+  std::printf("one replica: %" PRId64 " admitted of %" PRId64 " in %.3f s; bound %.1f\n",
+              run.admitted, run.attempts, seconds, RateBound(rate, 1, seconds));
+  EXPECT_LE(run.admitted, RateBound(rate, 1, seconds)) << "attempts " << run.attempts;
+  EXPECT_GE(run.admitted, 0.9 * (50 + steady)) << "attempts " << run.attempts;
+  EXPECT_GT(run.attempts, 2 * run.admitted);  // the limit was really exceeded
+}
+
+TEST_F(RedisCounterStoreTest, TwoReplicasSharingARateStayWithinTheStatedBound) {
+  auto a = NewStore("replica-a");
+  auto b = NewStore("replica-b");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  a->Start();
+  b->Start();
+  const RateLimit rate{400, Period::kSecond, 199};  // capacity 200
+  const LimitRule rule = RateRule(0x2222, rate);
+  Traffic ra, rb;
+  std::thread ta([&] { ra = Drive(*a, rule, milliseconds(1200), std::chrono::microseconds(150)); });
+  std::thread tb([&] { rb = Drive(*b, rule, milliseconds(1200), std::chrono::microseconds(150)); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a->GetStats().replicas, 2);
+  a->Stop();
+  b->Stop();
+  const int64_t first = std::min(ra.first_ms, rb.first_ms);
+  const int64_t last = std::max(ra.last_ms, rb.last_ms);
+  const double seconds = static_cast<double>(last - first + 20) / 1000.0;
+  const int64_t admitted = ra.admitted + rb.admitted;
+  std::printf("two replicas: %" PRId64 " + %" PRId64 " admitted of %" PRId64 " in %.3f s; bound %.1f; "
+              "%" PRId64 " Redis commands\n", ra.admitted, rb.admitted, ra.attempts + rb.attempts,
+              seconds, RateBound(rate, 2, seconds), a->GetStats().commands + b->GetStats().commands);
+  EXPECT_LE(admitted, RateBound(rate, 2, seconds)) << ra.admitted << " + " << rb.admitted;
+  EXPECT_GE(admitted, 0.9 * (200 + 400.0 * (seconds - 0.04))) << ra.admitted << " + " << rb.admitted;
+  EXPECT_GT(ra.admitted, 0);
+  EXPECT_GT(rb.admitted, 0);
+}
+
+TEST_F(RedisCounterStoreTest, QuotaSharedByTwoReplicasIsExactOnceLeasesAreReturned) {
+  auto a = NewStore("replica-a");
+  auto b = NewStore("replica-b");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  a->Start();
+  b->Start();
+  const Quota quota{500, QuotaAnchor::kCalendar, "UTC"};
+  const LimitRule rule = QuotaRule(0x3333, quota);
+  // Each replica asks until it has been refused 100 times in a row (its leases are spent and
+  // Redis has said the quota is gone).
+  auto drive = [&](RedisCounterStore& store, std::atomic<int64_t>& admitted) {
+    int refused_in_a_row = 0;
+    while (refused_in_a_row < 100) {
+      if (One(store, rule)) {
+        admitted.fetch_add(1);
+        refused_in_a_row = 0;
+      } else {
+        ++refused_in_a_row;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  };
+  std::atomic<int64_t> admitted_a{0}, admitted_b{0};
+  std::thread ta([&] { drive(*a, admitted_a); });
+  std::thread tb([&] { drive(*b, admitted_b); });
+  ta.join();
+  tb.join();
+  const int64_t now = NowMs();
+  EXPECT_EQ(a->QuotaUsed(rule, now) + b->QuotaUsed(rule, now) >= 500, true);
+  a->Stop();
+  b->Stop();
+  const int64_t admitted = admitted_a + admitted_b;
+  const int64_t bound = 500 + 2 * ColdAllowance(500, 2, 4);
+  EXPECT_GE(admitted, 500);
+  EXPECT_LE(admitted, bound) << admitted_a << " + " << admitted_b;
+  EXPECT_EQ(QuotaCounter(0x3333, quota, now), admitted);  // every admitted request is counted
+}
+
+TEST_F(RedisCounterStoreTest, SteadyLoadCostsAtMostOneRedisOperationPer20Requests) {
+  auto store = NewStore("steady");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const RateLimit rate{100'000, Period::kSecond, 99'999};
+  const LimitRule rule = RateRule(0x4444, rate);
+  // A steady 20 requests per ms, all under the limit: 100 ms to warm the key up (its first
+  // requests may be refused while the first lease is in flight, see the header), then 20,000
+  // requests (one second of real time) measured.
+  auto drive = [&](int ms_count) {
+    int64_t admitted = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int ms = 0; ms < ms_count; ++ms) {
+      for (int i = 0; i < 20; ++i) admitted += One(*store, rule) ? 1 : 0;
+      std::this_thread::sleep_until(start + milliseconds(ms + 1));
+    }
+    return admitted;
+  };
+  drive(100);
+  const RedisCounterStore::Stats before = store->GetStats();
+  const int64_t admitted = drive(1000);
+  RedisCounterStore::Stats stats = store->GetStats();
+  store->Stop();
+  EXPECT_EQ(admitted, 20'000);
+  stats.requests -= before.requests;
+  stats.commands -= before.commands;
+  stats.round_trips -= before.round_trips;
+  stats.credit_admits -= before.credit_admits;
+  const double per_request = static_cast<double>(stats.commands) / static_cast<double>(stats.requests);
+  RecordProperty("redis_ops_per_request", std::to_string(per_request));
+  std::printf("steady load: %" PRId64 " requests, %" PRId64 " Redis commands in %" PRId64
+              " round trips (%.5f ops/request), %" PRId64 " on credit\n",
+              stats.requests, stats.commands, stats.round_trips, per_request, stats.credit_admits);
+  EXPECT_LE(per_request, 0.05);
+}
+
+TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {
+  auto store = NewStore("solo");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const Quota tiny{3, QuotaAnchor::kCalendar, "UTC"};
+  const RateLimit slow{1, Period::kHour, 5};  // capacity 6, no refill during the test
+  const LimitRule rules[] = {QuotaRule(0x6666, tiny), RateRule(0x5555, slow)};
+  LimitOutcome out[2];
+  int admitted = 0;
+  for (int i = 0; i < 10; ++i) {
+    admitted += store->Acquire(rules, 1, NowMs(), out) ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(admitted, 3);
+  EXPECT_FALSE(out[0].allowed);
+  EXPECT_TRUE(out[1].allowed);
+  EXPECT_EQ(out[0].limit, 3);
+  EXPECT_GT(out[0].retry_after_ms, 0);
+  // The 7 refused requests left the rate's 3 remaining tokens alone.
+  int rate_only = 0;
+  for (int i = 0; i < 10; ++i) {
+    rate_only += One(*store, rules[1]) ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_GE(rate_only, 3);
+  EXPECT_LE(rate_only, 3 + ColdAllowance(6, 1, 4));
+  store->Stop();
+  EXPECT_EQ(QuotaCounter(0x6666, tiny, NowMs()), 3);
+}
+
+}  // namespace
+}  // namespace tollgate::ratelimit
