@@ -11,12 +11,16 @@
 #include "adapters/envoy/grpc_server.h"
 #include "adapters/http/authz_handler.h"
 #include "adapters/rest/management_api.h"
+#include "cli/counter_usage.h"
 #include "cli/flags.h"
+#include "cli/quota_persistence.h"
 #include "control/demo.h"
 #include "control/service.h"
 #include "enforce/enforcer.h"
 #include "enforce/refresher.h"
 #include "http/server.h"
+#include "ratelimit/local_counter_store.h"
+#include "ratelimit/redis/redis_counter_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tollgate::cli {
@@ -27,6 +31,8 @@ std::vector<FlagSpec> ServeFlags() {
       {"data", "DIR", "data directory of the embedded SQLite store", "./data"},
       {"store", "URL", "store URL: sqlite:PATH (default: sqlite:DIR/tollgate.db)", ""},
       {"role", "ROLE", "all | control (management API) | enforcer (gateway listeners)", "all"},
+      {"counters", "URL", "rate-limit counters: memory (this process) or redis://[:password@]host:port[/db]",
+       "memory"},
       {"listen", "ADDR", "address every listener binds", "127.0.0.1"},
       {"http-port", "N", "management REST API, /healthz, /readyz", "8080"},
       {"grpc-port", "N", "gRPC: Envoy ext_authz v3", "9191"},
@@ -127,14 +133,39 @@ int Serve(int argc, char** argv) {
   if (Status s = refresher.Refresh(); !s.ok()) return Fail("cannot load snapshot: " + s.error().message);
   refresher.Start();
 
-  enforce::Enforcer enforcer(holder, clock);
+  // Rate-limit counters: in this process (quotas saved to the store) or shared through Redis.
+  const std::string counters_url = flags.Get("counters");
+  std::unique_ptr<ratelimit::LocalCounterStore> local_counters;
+  std::unique_ptr<ratelimit::RedisCounterStore> redis_counters;
+  std::unique_ptr<QuotaPersistence> quota_persistence;
+  ratelimit::CounterStore* counters = nullptr;
+  if (counters_url == "memory") {
+    local_counters = std::make_unique<ratelimit::LocalCounterStore>();
+    quota_persistence = std::make_unique<QuotaPersistence>(*db, *local_counters, clock);
+    if (Status s = quota_persistence->Load(); !s.ok()) {
+      return Fail("cannot load saved quota counters: " + s.error().message);
+    }
+    quota_persistence->Start(std::chrono::seconds(5));
+    counters = local_counters.get();
+  } else {
+    auto options = ratelimit::ParseRedisUrl(counters_url);
+    if (!options.ok()) return Fail("--counters: " + options.error().message);
+    auto connected = ratelimit::RedisCounterStore::Connect(*options);
+    if (!connected.ok()) return Fail("--counters: " + connected.error().message);
+    redis_counters = std::move(connected.value());
+    redis_counters->Start();
+    counters = redis_counters.get();
+  }
+  CounterUsageSource usage(*counters);
+
+  enforce::Enforcer enforcer(holder, clock, counters);
   std::unique_ptr<adapters::rest::ManagementApi> management;
   std::unique_ptr<http::Server> management_server, authz_server;
   std::unique_ptr<adapters::http::AuthzHandler> authz;
   std::unique_ptr<adapters::envoy::GrpcServer> grpc;
 
   if (control_role) {
-    management = std::make_unique<adapters::rest::ManagementApi>(service, [] { return true; });
+    management = std::make_unique<adapters::rest::ManagementApi>(service, [] { return true; }, &usage);
     management_server = std::make_unique<http::Server>(
         http::ServerOptions{listen, http_port, threads, 1 << 20, std::chrono::seconds(60), "management"},
         [&](const http::Request& r, const http::RequestContext& c) { return (*management)(r, c); });
@@ -165,6 +196,8 @@ int Serve(int argc, char** argv) {
   if (authz_server) authz_server->Stop();
   if (management_server) management_server->Stop();
   refresher.Stop();
+  if (quota_persistence) quota_persistence->Stop();  // saves a last time
+  if (redis_counters) redis_counters->Stop();          // returns unused leases
   return 0;
 }
 
