@@ -3,7 +3,9 @@
 #include <benchmark/benchmark.h>
 
 #include "enforce/decider.h"
+#include "enforce/enforcer.h"
 #include "enforce/fixtures.h"
+#include "ratelimit/local_counter_store.h"
 
 namespace tollgate::enforce {
 namespace {
@@ -50,6 +52,57 @@ void BM_UnknownApi(benchmark::State& state) {
   Run(state, *s, testing::kGoodKey, "/nothing/here/at/all");
 }
 BENCHMARK(BM_UnknownApi)->Arg(0)->Arg(10'000);
+
+// The whole enforcer path (decide + throttle) on the API-key allow path: no limit, then three
+// limits (subscription rate + quota, application rate) on in-process counters. Limits are high
+// enough never to refuse, so every iteration does the full work of an admitted request.
+void BM_EnforceLimits(benchmark::State& state) {
+  const int limits = static_cast<int>(state.range(0));
+  SnapshotData d = testing::PetstoreData();
+  Plan gold;
+  gold.name = "Gold";
+  if (limits >= 1) gold.rate = RateLimit{1'000'000'000, Period::kSecond, 1'000'000'000};
+  if (limits >= 2) gold.quota = Quota{4'000'000'000'000'000, QuotaAnchor::kCalendar, "UTC"};
+  Plan app_tier;
+  app_tier.name = "AppTier";
+  app_tier.rate = RateLimit{1'000'000'000, Period::kSecond, 1'000'000'000};
+  d.plans = {gold, app_tier};
+  if (limits >= 3) d.applications[0].plan = "AppTier";
+  SnapshotHolder holder;
+  holder.Set(Snapshot::Build(d));
+  SystemClock clock;
+  ratelimit::LocalCounterStore counters;
+  Enforcer enforcer(holder, clock, &counters);
+  testing::TestHeaders headers{{"user-agent", "bench"}, {"accept", "*/*"}, {"apikey", testing::kGoodKey}};
+  AccessRequest r{"GET", "api.example.com", "/petstore/v1/pets/7", &headers, "203.0.113.9"};
+  for (auto _ : state) {
+    const bool ok = enforcer.Check(r, [](const Decision& decision) { return decision.allowed(); });
+    if (!ok) state.SkipWithError("refused");
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(BM_EnforceLimits)->Arg(0)->Arg(3);
+
+// The counters alone: one Acquire over N rules (rates, and a quota as the second rule).
+void BM_Acquire(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const RateLimit rate{1'000'000'000, Period::kSecond, 1'000'000'000};
+  const Quota quota{4'000'000'000'000'000, QuotaAnchor::kCalendar, "UTC"};
+  std::array<ratelimit::LimitRule, 3> rules{};
+  for (size_t i = 0; i < rules.size(); ++i) {
+    rules[i].key = 1000 + i;
+    rules[i].rate = &rate;
+    rules[i].quota = &quota;
+    rules[i].kind = i == 1 ? ratelimit::LimitRule::Kind::kQuota : ratelimit::LimitRule::Kind::kRate;
+  }
+  ratelimit::LocalCounterStore counters;
+  std::array<ratelimit::LimitOutcome, 3> out;
+  int64_t now = 1'830'000'000'000;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(counters.Acquire(std::span(rules.data(), n), 1, ++now, std::span(out.data(), n)));
+  }
+}
+BENCHMARK(BM_Acquire)->Arg(1)->Arg(3);
 
 }  // namespace
 }  // namespace tollgate::enforce

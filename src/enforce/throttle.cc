@@ -132,7 +132,7 @@ RuleSet CollectRules(const Match& m, const AccessRequest& request) {
 void Throttle(const RuleSet& set, ratelimit::CounterStore& counters, int64_t now_ms,
               Decision& decision) {
   if (set.size == 0) return;
-  std::array<ratelimit::LimitOutcome, kMaxRules> out{};
+  std::array<ratelimit::LimitOutcome, kMaxRules> out;  // Acquire sets every field
   const bool allowed = counters.Acquire(std::span(set.rules.data(), set.size), 1, now_ms,
                                         std::span(out.data(), set.size));
   // Report the rule that decided: the first refusal, or else the one with the least left.

@@ -14,7 +14,7 @@
 namespace tollgate::enforce {
 
 // At most this many rules apply to one request; further keyed limits are ignored.
-inline constexpr size_t kMaxRules = 12;
+inline constexpr size_t kMaxRules = 8;
 
 struct RuleSet {
   std::array<ratelimit::LimitRule, kMaxRules> rules;

@@ -27,15 +27,17 @@ struct LimitRule {
   std::string_view name;   // policy name for RateLimit-Policy, e.g. "Gold"
 };
 
-// What one rule said. `remaining` and `reset` feed the RateLimit headers.
+// What one rule said. `remaining` and `reset` feed the RateLimit headers. No default member
+// values: callers pass uninitialised storage and Acquire() sets every field (start from
+// `LimitOutcome{}`), which keeps the per-request path free of needless stores.
 struct LimitOutcome {
-  bool allowed = true;
-  int64_t limit = 0;        // requests per window (rate: requests per `per`; quota: per month)
-  int64_t remaining = 0;    // after this request
-  int64_t reset_ms = 0;     // until the counter is back to full (rate) or the window ends (quota)
-  int64_t retry_after_ms = 0;  // when refused: earliest time a retry can succeed
-  int64_t window_seconds = 0;  // rate: PeriodSeconds(per); quota: length of the current month
-  bool degraded = false;    // decided without the global store (it was unreachable)
+  bool allowed;
+  int64_t limit;           // requests per window (rate: requests per `per`; quota: per month)
+  int64_t remaining;       // after this request
+  int64_t reset_ms;        // until the counter is back to full (rate) or the window ends (quota)
+  int64_t retry_after_ms;  // when refused: earliest time a retry can succeed
+  int64_t window_seconds;  // rate: PeriodSeconds(per); quota: length of the current month
+  bool degraded;           // decided without the global store (it was unreachable)
 };
 
 class CounterStore {
@@ -43,7 +45,7 @@ class CounterStore {
   virtual ~CounterStore() = default;
 
   // Checks every rule and, only if all allow, consumes `cost` from each (a request refused by one
-  // limit uses up no other limit's budget). `out[i]` answers `rules[i]`; `out.size() ==
+  // limit uses up no other limit's budget). `out[i]` answers `rules[i]` (every field set); `out.size() ==
   // rules.size()`. `now_ms` is Unix milliseconds. Thread-safe; never blocks on the network.
   // Returns true when every rule allowed.
   virtual bool Acquire(std::span<const LimitRule> rules, int64_t cost, int64_t now_ms,

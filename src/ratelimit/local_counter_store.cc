@@ -126,9 +126,9 @@ bool LocalCounterStore::Acquire(std::span<const LimitRule> rules, int64_t cost, 
   // Amortised sweeping: every `sweep_every` calls on the first rule's shard.
   if (!rules.empty()) {
     Shard& shard = ShardFor(rules[0].key);
-    std::lock_guard lock(shard.mu);
-    if (++shard.calls >= options_.sweep_every) {
-      shard.calls = 0;
+    if (shard.calls.fetch_add(1, std::memory_order_relaxed) + 1 >= options_.sweep_every) {
+      shard.calls.store(0, std::memory_order_relaxed);
+      std::lock_guard lock(shard.mu);
       SweepShard(shard, now_ms);
     }
   }
@@ -149,8 +149,8 @@ int64_t LocalCounterStore::QuotaUsed(const LimitRule& rule, int64_t now_ms) {
 size_t LocalCounterStore::SweepShard(Shard& shard, int64_t now_ms) {
   const int64_t now_ns = now_ms * kNsPerMs;
   const int64_t now_s = now_ms / 1000;
-  size_t dropped = std::erase_if(shard.tats, [&](const auto& kv) { return GcraIdle(kv.second, now_ns); });
-  dropped += std::erase_if(shard.quotas, [&](const auto& kv) { return now_s >= kv.second.window_end; });
+  size_t dropped = absl::erase_if(shard.tats, [&](const auto& kv) { return GcraIdle(kv.second, now_ns); });
+  dropped += absl::erase_if(shard.quotas, [&](const auto& kv) { return now_s >= kv.second.window_end; });
   entries_.fetch_sub(dropped, std::memory_order_relaxed);
   return dropped;
 }

@@ -6,8 +6,9 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "ratelimit/counter_store.h"
 
@@ -54,9 +55,9 @@ class LocalCounterStore final : public CounterStore {
   // One lock guards both maps of a shard.
   struct alignas(64) Shard {
     mutable std::mutex mu;
-    std::unordered_map<uint64_t, int64_t> tats;          // rate: GCRA TAT (ns)
-    std::unordered_map<uint64_t, QuotaState> quotas;     // quota: current window
-    uint32_t calls = 0;
+    absl::flat_hash_map<uint64_t, int64_t> tats;       // rate: GCRA TAT (ns)
+    absl::flat_hash_map<uint64_t, QuotaState> quotas;  // quota: current window
+    std::atomic<uint32_t> calls{0};                    // for amortised sweeping; no lock needed
   };
 
   Shard& ShardFor(uint64_t key) { return shards_[key % shards_.size()]; }

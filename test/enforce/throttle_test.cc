@@ -27,6 +27,7 @@ class CountingStore final : public ratelimit::CounterStore {
     for (size_t i = 0; i < rules.size(); ++i) {
       const int64_t limit = rules[i].kind == LimitRule::Kind::kRate ? rules[i].rate->requests
                                                                     : rules[i].quota->requests;
+      out[i] = LimitOutcome{};
       out[i].limit = limit;
       out[i].allowed = used[rules[i].key] + cost <= limit;
       out[i].remaining = limit - used[rules[i].key] - (out[i].allowed ? cost : 0);
