@@ -157,7 +157,10 @@ TEST_F(RedisCounterStoreTest, SteadyLoadCostsAtMostOneRedisOperationPer20Request
   const int64_t admitted = drive(1000);
   RedisCounterStore::Stats stats = store->GetStats();
   store->Stop();
-  EXPECT_EQ(admitted, 20'000);
+  // All are under the limit; a lease arriving late on a loaded machine may refuse a few (local
+  // budgets never wait for Redis). Accuracy target: within 1%.
+  EXPECT_GE(admitted, 19'800);
+  EXPECT_LE(admitted, 20'000);
   stats.requests -= before.requests;
   stats.commands -= before.commands;
   stats.round_trips -= before.round_trips;
