@@ -9,6 +9,7 @@
 #include <string>
 
 #include "adapters/envoy/grpc_server.h"
+#include "adapters/envoy/rls_service.h"
 #include "adapters/http/authz_handler.h"
 #include "adapters/rest/management_api.h"
 #include "cli/counter_usage.h"
@@ -162,6 +163,7 @@ int Serve(int argc, char** argv) {
   std::unique_ptr<adapters::rest::ManagementApi> management;
   std::unique_ptr<http::Server> management_server, authz_server;
   std::unique_ptr<adapters::http::AuthzHandler> authz;
+  adapters::envoy::RateLimitService rate_limit_service(enforcer);  // outlives the server below
   std::unique_ptr<adapters::envoy::GrpcServer> grpc;
 
   if (control_role) {
@@ -180,8 +182,9 @@ int Serve(int argc, char** argv) {
     if (Status s = authz_server->Start(); !s.ok()) return Fail(s.error().message);
     std::printf("HTTP authz on http://%s:%u\n", listen.c_str(), authz_server->port());
     grpc = std::make_unique<adapters::envoy::GrpcServer>(enforcer);
+    grpc->AddService(&rate_limit_service);
     if (Status s = grpc->Start(listen, grpc_port); !s.ok()) return Fail(s.error().message);
-    std::printf("gRPC ext_authz on %s:%u\n", listen.c_str(), grpc->port());
+    std::printf("gRPC ext_authz and rate limit service on %s:%u\n", listen.c_str(), grpc->port());
   }
   std::printf("tollgate ready (role %s, store %s)\n", role.c_str(), path->c_str());
   std::fflush(stdout);

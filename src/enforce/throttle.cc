@@ -116,6 +116,7 @@ RuleSet CollectRules(const Match& m, const AccessRequest& request) {
         value = AddressHash(request.client_address, k.prefix_bits);
         break;
       case CompiledKeyedLimit::Source::kHeader:
+        if (request.headers == nullptr) break;
         if (auto v = request.headers->Get(k.name); v && !v->empty()) value = StableHash(*v);
         break;
       case CompiledKeyedLimit::Source::kQuery:
