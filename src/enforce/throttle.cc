@@ -13,27 +13,27 @@ namespace {
 
 using ratelimit::LimitRule;
 
-void AddRate(RuleSet& set, const CompiledRate& r, uint64_t key, bool fail_open) {
+// Appends a rule unless the set is full; `rate` or `quota` says which kind it is.
+void Add(RuleSet& set, uint64_t key, const RateLimit* rate, const Quota* quota, int64_t anchor,
+         bool fail_open, std::string_view name) {
   if (set.size == kMaxRules) return;
   LimitRule& rule = set.rules[set.size++];
   rule = LimitRule{};
-  rule.kind = LimitRule::Kind::kRate;
+  rule.kind = rate != nullptr ? LimitRule::Kind::kRate : LimitRule::Kind::kQuota;
   rule.key = key;
-  rule.rate = &r.rate;
+  rule.rate = rate;
+  rule.quota = quota;
+  rule.anchor = anchor;
   rule.fail_open = fail_open;
-  rule.name = r.name;
+  rule.name = name;
+}
+
+void AddRate(RuleSet& set, const CompiledRate& r, uint64_t key, bool fail_open) {
+  Add(set, key, &r.rate, nullptr, 0, fail_open, r.name);
 }
 
 void AddQuota(RuleSet& set, const CompiledQuota& q, uint64_t key, int64_t anchor, bool fail_open) {
-  if (set.size == kMaxRules) return;
-  LimitRule& rule = set.rules[set.size++];
-  rule = LimitRule{};
-  rule.kind = LimitRule::Kind::kQuota;
-  rule.key = key;
-  rule.quota = &q.quota;
-  rule.anchor = anchor;
-  rule.fail_open = fail_open;
-  rule.name = q.name;
+  Add(set, key, nullptr, &q.quota, anchor, fail_open, q.name);
 }
 
 void AddPlan(RuleSet& set, const CompiledPlanLimits& limits, uint64_t mix, int64_t anchor,

@@ -84,61 +84,49 @@ Status BumpRevision(sqlite3* db);
 // Rolls back if a transaction is still open (some errors make SQLite roll back by itself).
 void RollbackIfOpen(sqlite3* db);
 
-// Runs `fn` (returning Result<T> or Status) as one write transaction: BEGIN IMMEDIATE takes the
-// write lock up front, so concurrent processes serialise on it (waiting up to busy_timeout) rather
-// than failing at COMMIT. On success the revision is bumped and everything commits together;
-// on any error nothing is kept.
+// Runs `fn` (returning Result<T> or Status) between `begin` and COMMIT, bumping the revision
+// before COMMIT when `bump` is set; on any error nothing is kept.
 template <class F>
-auto InWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
-  if (auto s = ExecSql(db, "BEGIN IMMEDIATE"); !s.ok()) return s.error();
+auto InTx(sqlite3* db, const char* begin, bool bump, F&& fn) -> std::invoke_result_t<F&> {
+  if (auto s = ExecSql(db, begin); !s.ok()) return s.error();
   auto result = fn();
   if (!result.ok()) {
     RollbackIfOpen(db);
     return result;
   }
-  if (auto s = BumpRevision(db); !s.ok()) {
-    RollbackIfOpen(db);
-    return s.error();
+  if (bump) {
+    if (auto s = BumpRevision(db); !s.ok()) {
+      RollbackIfOpen(db);
+      return s.error();
+    }
   }
   if (auto s = ExecSql(db, "COMMIT"); !s.ok()) {
     RollbackIfOpen(db);
     return s.error();
   }
   return result;
+}
+
+// One write transaction: BEGIN IMMEDIATE takes the write lock up front, so concurrent processes
+// serialise on it (waiting up to busy_timeout) rather than failing at COMMIT. On success the
+// revision is bumped and everything commits together.
+template <class F>
+auto InWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
+  return InTx(db, "BEGIN IMMEDIATE", true, std::forward<F>(fn));
 }
 
 // Like InWriteTx but without bumping the revision: for writes that are not configuration
 // (quota counters), which readers of the snapshot must not be woken for.
 template <class F>
 auto InUnversionedWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
-  if (auto s = ExecSql(db, "BEGIN IMMEDIATE"); !s.ok()) return s.error();
-  auto result = fn();
-  if (!result.ok()) {
-    RollbackIfOpen(db);
-    return result;
-  }
-  if (auto s = ExecSql(db, "COMMIT"); !s.ok()) {
-    RollbackIfOpen(db);
-    return s.error();
-  }
-  return result;
+  return InTx(db, "BEGIN IMMEDIATE", false, std::forward<F>(fn));
 }
 
-// Runs `fn` as one read transaction: every SELECT inside sees the same committed state (WAL
-// snapshot taken at the first read).
+// One read transaction: every SELECT inside sees the same committed state (WAL snapshot taken at
+// the first read).
 template <class F>
 auto InReadTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
-  if (auto s = ExecSql(db, "BEGIN"); !s.ok()) return s.error();
-  auto result = fn();
-  if (!result.ok()) {
-    RollbackIfOpen(db);
-    return result;
-  }
-  if (auto s = ExecSql(db, "COMMIT"); !s.ok()) {
-    RollbackIfOpen(db);
-    return s.error();
-  }
-  return result;
+  return InTx(db, "BEGIN", false, std::forward<F>(fn));
 }
 
 }  // namespace tollgate::store::sqlite
