@@ -384,7 +384,38 @@ async function timeUntil(probe, { timeoutMs = 5000, intervalMs = 50 } = {}) {
   }
 }
 
+/**
+ * Starts one more `tollgate serve` (beside or instead of a Stack's) with any extra flags, e.g.
+ * `['--role', 'enforcer', '--counters', 'redis://…', '--poll-ms', '100']`. `ports` = { http, grpc,
+ * authz } (all passed, even to roles that do not use them). Resolves with the Proc once it printed
+ * "tollgate ready" and the listeners of its role accept connections; the process is killed when the
+ * test file ends like every other child (stop it with proc.stop()).
+ */
+async function spawnTollgate({ name = 'tollgate', dataDir, cwd, ports, role = 'all', args = [], env = {},
+  adminPassword } = {}) {
+  if (!fs.existsSync(TOLLGATE_BIN)) throw new Error(`tollgate binary not found: ${TOLLGATE_BIN} (set TOLLGATE_BIN)`);
+  const argv = [
+    'serve', '--data', dataDir, '--listen', '127.0.0.1', '--role', role,
+    '--http-port', String(ports.http), '--grpc-port', String(ports.grpc), '--authz-port', String(ports.authz),
+    ...args,
+  ];
+  const fullEnv = { ...process.env, ...env };
+  if (adminPassword) fullEnv.TOLLGATE_ADMIN_PASSWORD = adminPassword;
+  const p = new Proc(name, TOLLGATE_BIN, argv, { env: fullEnv, cwd: cwd || dataDir });
+  await waitUntil(`${name} ready`, () => p.lines.some((l) => /tollgate ready/.test(l)), { proc: p, timeoutMs: 30000 });
+  if (role !== 'enforcer') {
+    await waitUntil(`${name} /healthz`, async () => (await request(`http://127.0.0.1:${ports.http}/healthz`, { timeoutMs: 1000 })).status === 200,
+      { proc: p, timeoutMs: 10000 });
+  }
+  if (role !== 'control') {
+    await waitUntil(`${name} gRPC port`, () => canConnect(ports.grpc), { proc: p, timeoutMs: 10000 });
+    await waitUntil(`${name} authz port`, () => canConnect(ports.authz), { proc: p, timeoutMs: 10000 });
+  }
+  return p;
+}
+
 module.exports = {
   REPO_ROOT, TOLLGATE_BIN, NGINX_BIN, NGINX_TEMPLATE,
   Stack, Proc, freePort, request, expectStatus, waitUntil, timeUntil, sleep, petstoreApi, provision,
+  spawnTollgate,
 };
