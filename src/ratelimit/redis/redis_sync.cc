@@ -224,10 +224,14 @@ void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v,
     if (rate) {
       s.global_left = v[1];
       covered = v[1] >= 0;
-      if (granted < lease.want) {  // the bucket ran dry: no credit until it refilled a little
-        const int64_t refill = static_cast<int64_t>(std::ceil(
-            static_cast<double>(ColdAllowance(s.capacity, replicas, options_.max_allowance) - v[1]) /
-            s.tokens_per_ms));
+      if (granted < lease.want) {
+        // The bucket ran dry: ask again only once it has refilled a worthwhile lease (a quarter
+        // of a fair share), so that a key held over its limit costs Redis a few calls per second
+        // per replica instead of one per tick.
+        const int64_t worthwhile = std::max(ColdAllowance(s.capacity, replicas, options_.max_allowance),
+                                            s.capacity / (4 * std::max<int64_t>(1, replicas)));
+        const int64_t refill = static_cast<int64_t>(
+            std::ceil(static_cast<double>(worthwhile - v[1]) / s.tokens_per_ms));
         s.empty_until_ms = now_ms + std::max<int64_t>(refill, options_.tick.count());
       }
     } else {
