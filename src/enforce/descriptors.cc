@@ -1,16 +1,25 @@
-// Descriptors → limit rules → answers.
+// Descriptors → limit rules → counters → statuses (see descriptors.h for the semantics).
 #include "enforce/descriptors.h"
 
 #include <algorithm>
+#include <array>
 
 #include "core/hash.h"
-#include "enforce/throttle.h"
 
 namespace tollgate::enforce {
 namespace {
 
+using ratelimit::LimitOutcome;
 using ratelimit::LimitRule;
 
+constexpr std::string_view kApplicationId = "application_id";
+constexpr std::string_view kApiId = "api_id";
+constexpr std::string_view kOverridePolicy = "descriptor";
+
+// Namespace of override counters: keeps them apart from LimitKey()'s "sub:…"/"api:…" keys.
+const uint64_t kOverrideSeed = StableHash("tollgate:rls:descriptor");
+
+// The value of the first entry named `key`; empty when absent (Envoy forbids empty values).
 std::string_view Find(std::span<const DescriptorEntry> entries, std::string_view key) {
   for (const DescriptorEntry& e : entries) {
     if (e.key == key) return e.value;
@@ -18,106 +27,170 @@ std::string_view Find(std::span<const DescriptorEntry> entries, std::string_view
   return {};
 }
 
-// The rules of one descriptor, in `set`; `owned_*` hold limits that live only for this call.
-void RulesFor(const Snapshot& snapshot, std::string_view domain, const DescriptorQuestion& q,
-              RuleSet& set, RateLimit& owned_rate, Quota& owned_quota) {
-  auto add = [&set](const LimitRule& rule) {
-    if (set.size < kMaxRules) set.rules[set.size++] = rule;
-  };
-  if (q.limit.unit != DescriptorOverride::Unit::kNone) {
-    if (q.limit.unit == DescriptorOverride::Unit::kUnsupported || q.limit.requests_per_unit <= 0) return;
-    uint64_t key = StableHash(domain, 0x7e5cULL);
-    for (const DescriptorEntry& e : q.entries) {
-      key = HashCombine(key, StableHash(e.key));
-      key = HashCombine(key, StableHash(e.value));
-    }
-    LimitRule rule;
-    rule.key = key;
-    rule.name = "descriptor";
-    if (q.limit.unit == DescriptorOverride::Unit::kMonth) {
-      owned_quota = Quota{q.limit.requests_per_unit, QuotaAnchor::kCalendar, "UTC"};
-      rule.kind = LimitRule::Kind::kQuota;
-      rule.quota = &owned_quota;
-    } else {
-      const Period per = q.limit.unit == DescriptorOverride::Unit::kSecond   ? Period::kSecond
-                         : q.limit.unit == DescriptorOverride::Unit::kMinute ? Period::kMinute
-                         : q.limit.unit == DescriptorOverride::Unit::kHour   ? Period::kHour
-                                                                             : Period::kDay;
-      // A full window's worth may arrive at once, like Envoy's own fixed-window services.
-      owned_rate = RateLimit{q.limit.requests_per_unit, per, q.limit.requests_per_unit - 1};
-      rule.kind = LimitRule::Kind::kRate;
-      rule.rate = &owned_rate;
-    }
-    add(rule);
+// Override: a rate (burst = a full window) or, for MONTH, a calendar-month quota in UTC.
+void OverrideRules(std::string_view domain, const Descriptor& d, DescriptorRules& out) {
+  if (d.unit == DescriptorUnit::kUnsupported || d.requests_per_unit <= 0) return;
+  uint64_t key = HashCombine(kOverrideSeed, StableHash(domain));
+  key = HashCombine(key, static_cast<uint64_t>(d.unit));
+  for (const DescriptorEntry& e : d.entries) {
+    key = HashCombine(key, HashCombine(StableHash(e.key), StableHash(e.value)));
+  }
+  LimitRule& rule = out.set.rules[out.set.size++];
+  rule = LimitRule{};
+  rule.key = key;
+  rule.name = kOverridePolicy;
+  if (d.unit == DescriptorUnit::kMonth) {
+    out.own_quota.requests = d.requests_per_unit;
+    out.own_quota.anchor = QuotaAnchor::kCalendar;
+    out.own_quota.time_zone = "UTC";  // short string: no allocation
+    rule.kind = LimitRule::Kind::kQuota;
+    rule.quota = &out.own_quota;
     return;
   }
-  const std::string_view api_id = Find(q.entries, "api_id");
-  const std::string_view app_id = Find(q.entries, "application_id");
-  const CompiledApi* api = api_id.empty() ? nullptr : snapshot.FindApi(api_id);
-  if (api == nullptr) return;
-  if (app_id.empty()) {
-    if (api->backend_rate) {
-      LimitRule rule;
-      rule.key = api->backend_rate->key;
-      rule.rate = &api->backend_rate->rate;
-      rule.fail_open = api->fail_open;
-      rule.name = api->backend_rate->name;
-      add(rule);
-    }
-    return;
+  Period per = Period::kDay;
+  switch (d.unit) {
+    case DescriptorUnit::kSecond:
+      per = Period::kSecond;
+      break;
+    case DescriptorUnit::kMinute:
+      per = Period::kMinute;
+      break;
+    case DescriptorUnit::kHour:
+      per = Period::kHour;
+      break;
+    default:
+      break;
   }
-  const CompiledApplication* app = snapshot.FindApplication(app_id);
-  if (app == nullptr) return;
+  out.own_rate = RateLimit{d.requests_per_unit, per, d.requests_per_unit - 1};
+  rule.kind = LimitRule::Kind::kRate;
+  rule.rate = &out.own_rate;
+}
+
+// Whether `rule` is one of `limits`' (points at its rate or quota).
+bool IsOf(const LimitRule& rule, const CompiledPlanLimits& limits) {
+  return (limits.rate && rule.rate == &limits.rate->rate) ||
+         (limits.quota && rule.quota == &limits.quota->quota);
+}
+
+// Subscription + application plans, taken from the throttling stage itself so that the keys and
+// anchors are exactly those ext_authz charges. Resource limits need a matched request, keyed
+// limits a request value and the backend limit has its own descriptor: those are left out.
+void SubscriptionRules(const Snapshot& snapshot, std::string_view application_id,
+                       std::string_view api_id, DescriptorRules& out) {
   Match m;
-  m.api = api;
-  m.application = app;
-  m.subscription = snapshot.FindSubscription(app->index, api->index);
+  m.api = snapshot.FindApi(api_id);
+  m.application = snapshot.FindApplication(application_id);
+  if (m.api == nullptr || m.application == nullptr) return;
+  m.subscription = snapshot.FindSubscription(m.application->index, m.api->index);
   if (m.subscription == nullptr) return;
-  // The subscription's and the application's plans (resource and keyed limits need the request,
-  // which a descriptor does not carry; the API backend limit has its own descriptor).
-  RuleSet collected = CollectRules(m, AccessRequest{});
-  for (size_t i = 0; i < collected.size; ++i) {
-    if (collected.rules[i].key != (api->backend_rate ? api->backend_rate->key : 0)) add(collected.rules[i]);
+  const RuleSet all = CollectRules(m, AccessRequest{});
+  for (size_t i = 0; i < all.size; ++i) {
+    if (IsOf(all.rules[i], m.subscription->limits) || IsOf(all.rules[i], m.application->limits)) {
+      out.set.rules[out.set.size++] = all.rules[i];
+    }
   }
 }
 
+void BackendRules(const Snapshot& snapshot, std::string_view api_id, DescriptorRules& out) {
+  const CompiledApi* api = snapshot.FindApi(api_id);
+  if (api == nullptr || !api->backend_rate) return;
+  LimitRule& rule = out.set.rules[out.set.size++];
+  rule = LimitRule{};
+  rule.kind = LimitRule::Kind::kRate;
+  rule.key = api->backend_rate->key;  // as the throttling stage keys it
+  rule.rate = &api->backend_rate->rate;
+  rule.fail_open = api->fail_open;
+  rule.name = api->backend_rate->name;
+}
+
+DescriptorUnit UnitOf(const LimitRule& rule) {
+  if (rule.kind == LimitRule::Kind::kQuota) return DescriptorUnit::kMonth;
+  switch (rule.rate->per) {
+    case Period::kSecond:
+      return DescriptorUnit::kSecond;
+    case Period::kMinute:
+      return DescriptorUnit::kMinute;
+    case Period::kHour:
+      return DescriptorUnit::kHour;
+    case Period::kDay:
+      return DescriptorUnit::kDay;
+  }
+  return DescriptorUnit::kUnsupported;
+}
+
+int64_t CeilSeconds(int64_t ms) { return ms <= 0 ? 0 : (ms + 999) / 1000; }
+
 }  // namespace
 
-std::vector<DescriptorAnswer> AnswerDescriptors(const Snapshot& snapshot,
-                                                ratelimit::CounterStore* counters,
-                                                std::string_view domain,
-                                                std::span<const DescriptorQuestion> descriptors,
-                                                int64_t cost, int64_t now_ms) {
-  std::vector<DescriptorAnswer> answers(descriptors.size());
-  if (counters == nullptr) return answers;
-  for (size_t i = 0; i < descriptors.size(); ++i) {
-    RuleSet set;
-    RateLimit owned_rate;
-    Quota owned_quota;
-    RulesFor(snapshot, domain, descriptors[i], set, owned_rate, owned_quota);
-    if (set.size == 0) continue;
-    std::array<ratelimit::LimitOutcome, kMaxRules> out;
-    const bool allowed = counters->Acquire(std::span(set.rules.data(), set.size), std::max<int64_t>(1, cost),
-                                           now_ms, std::span(out.data(), set.size));
-    size_t pick = 0;
-    for (size_t r = 0; r < set.size; ++r) {
-      if (!allowed ? !out[r].allowed : out[r].remaining < out[pick].remaining) {
-        pick = r;
-        if (!allowed) break;
-      }
-    }
-    auto ceil_s = [](int64_t ms) { return ms <= 0 ? 0 : (ms + 999) / 1000; };
-    DescriptorAnswer& a = answers[i];
-    a.limited = true;
-    a.over_limit = !allowed;
-    a.requests_per_unit = out[pick].limit;
-    a.window_seconds = out[pick].window_seconds;
-    a.remaining = out[pick].remaining;
-    a.reset_seconds = ceil_s(out[pick].reset_ms);
-    a.retry_after_seconds = allowed ? 0 : std::max<int64_t>(1, ceil_s(out[pick].retry_after_ms));
-    a.policy = set.rules[pick].name;
+void CollectDescriptorRules(const Snapshot& snapshot, std::string_view domain,
+                            const Descriptor& descriptor, DescriptorRules& out) {
+  if (descriptor.has_limit) {
+    OverrideRules(domain, descriptor, out);
+    return;
   }
-  return answers;
+  const std::string_view api_id = Find(descriptor.entries, kApiId);
+  if (api_id.empty()) return;
+  const std::string_view application_id = Find(descriptor.entries, kApplicationId);
+  if (!application_id.empty()) {
+    SubscriptionRules(snapshot, application_id, api_id, out);
+  } else if (descriptor.entries.size() == 1) {
+    BackendRules(snapshot, api_id, out);
+  }
+}
+
+DescriptorStatus StatusFromOutcomes(const DescriptorRules& rules,
+                                    std::span<const LimitOutcome> outcomes, bool allowed) {
+  DescriptorStatus status;
+  const size_t n = std::min(rules.set.size, outcomes.size());
+  if (n == 0) return status;
+  // As the throttling stage reports: the first refusal, or else the rule with the least left.
+  size_t pick = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!allowed) {
+      if (!outcomes[i].allowed) {
+        pick = i;
+        break;
+      }
+    } else if (outcomes[i].remaining < outcomes[pick].remaining) {
+      pick = i;
+    }
+  }
+  const LimitOutcome& o = outcomes[pick];
+  const LimitRule& rule = rules.set.rules[pick];
+  status.over_limit = !allowed;
+  status.limit = LimitInfo{true,
+                           rule.name,
+                           o.limit,
+                           o.window_seconds,
+                           std::max<int64_t>(0, o.remaining),
+                           CeilSeconds(o.reset_ms),
+                           allowed ? 0 : std::max<int64_t>(1, CeilSeconds(o.retry_after_ms))};
+  status.unit = UnitOf(rule);
+  status.quota = rule.kind == LimitRule::Kind::kQuota;
+  return status;
+}
+
+DescriptorStatus AnswerDescriptor(const Snapshot& snapshot, ratelimit::CounterStore* counters,
+                                  std::string_view domain, const Descriptor& descriptor,
+                                  int64_t cost, int64_t now_ms) {
+  if (counters == nullptr) return {};
+  DescriptorRules rules;
+  CollectDescriptorRules(snapshot, domain, descriptor, rules);
+  if (rules.set.size == 0) return {};
+  std::array<LimitOutcome, kMaxRules> out;  // Acquire sets every field
+  const std::span<LimitOutcome> outcomes(out.data(), rules.set.size);
+  const bool allowed = counters->Acquire(std::span(rules.set.rules.data(), rules.set.size),
+                                         std::max<int64_t>(1, cost), now_ms, outcomes);
+  return StatusFromOutcomes(rules, outcomes, allowed);
+}
+
+Decision DecisionFor(const DescriptorStatus& status) {
+  Decision d;
+  d.code = !status.over_limit ? DecisionCode::kAllow
+           : status.quota     ? DecisionCode::kQuotaExceeded
+                              : DecisionCode::kRateLimited;
+  d.limit = status.limit;
+  return d;
 }
 
 }  // namespace tollgate::enforce

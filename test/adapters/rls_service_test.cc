@@ -4,9 +4,11 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "adapters/envoy/grpc_server.h"
 #include "adapters/petstore_fixture.h"
-#include "enforce/limit_keys.h"
 #include "ratelimit/local_counter_store.h"
 
 namespace tollgate::adapters::envoy {
@@ -74,19 +76,43 @@ TEST_F(RlsServiceTest, SubscriptionDescriptorCountsDownThenIsOverLimit) {
   EXPECT_EQ(over.overall_code(), rls::RateLimitResponse::OVER_LIMIT);
   EXPECT_EQ(over.statuses(0).code(), rls::RateLimitResponse::OVER_LIMIT);
   EXPECT_EQ(over.statuses(0).duration_until_reset().seconds(), 20) << "one per 20 s refills";
-  bool retry_after = false;
-  for (const auto& h : over.response_headers_to_add()) retry_after = retry_after || h.key() == "Retry-After";
-  EXPECT_TRUE(retry_after);
+  EXPECT_EQ(over.statuses(0).limit_remaining(), 0u);
+  EXPECT_EQ(over.statuses(0).current_limit().name(), "Gold");
+  std::map<std::string, std::string> headers;
+  for (const auto& h : over.response_headers_to_add()) headers[h.key()] = h.value();
+  EXPECT_EQ(headers["RateLimit-Policy"], "\"Gold\";q=3;w=60");
+  EXPECT_EQ(headers["RateLimit"], "\"Gold\";r=0;t=60");
+  EXPECT_EQ(headers["Retry-After"], "20");
+  EXPECT_EQ(over.request_headers_to_add_size(), 0);
+}
+
+TEST_F(RlsServiceTest, AllowedAnswersCarryNoHeadersButTimeUntilFull) {
+  rls::RateLimitRequest request;
+  AddDescriptor(request, {{"application_id", "app-mobile"}, {"api_id", "api-petstore"}});
+  const auto r = Call(request);
+  EXPECT_EQ(r.overall_code(), rls::RateLimitResponse::OK);
+  EXPECT_EQ(r.response_headers_to_add_size(), 0);
+  EXPECT_EQ(r.request_headers_to_add_size(), 0);
+  EXPECT_EQ(r.statuses(0).duration_until_reset().seconds(), 20) << "one request to refill";
 }
 
 TEST_F(RlsServiceTest, ExtAuthzAndRlsShareOneBudget) {
-  // Same counter key as the throttling stage of ext_authz.
-  ratelimit::LimitRule rule;
-  const RateLimit gold{3, Period::kMinute, 2};
-  rule.key = enforce::SubscriptionRateKey("sub-1");
-  rule.rate = &gold;
-  ratelimit::LimitOutcome out;
-  ASSERT_TRUE(counters_.Acquire(std::span(&rule, 1), 2, clock_.NowMillis(), std::span(&out, 1)));
+  // Two requests through ext_authz on the same port charge the subscription's counters...
+  auto authz = ::envoy::service::auth::v3::Authorization::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_.port()), grpc::InsecureChannelCredentials()));
+  ::envoy::service::auth::v3::CheckRequest check;
+  auto* http = check.mutable_attributes()->mutable_request()->mutable_http();
+  http->set_method("GET");
+  http->set_host(std::string(fixture::kHost));
+  http->set_path("/petstore/v1/pets");
+  (*http->mutable_headers())["apikey"] = std::string(fixture::kApiKey);
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext context;
+    ::envoy::service::auth::v3::CheckResponse allowed;
+    ASSERT_TRUE(authz->Check(&context, check, &allowed).ok());
+    ASSERT_EQ(allowed.status().code(), grpc::StatusCode::OK);
+  }
+  // ...so the descriptor naming that subscription finds one request of Gold's three left.
   rls::RateLimitRequest request;
   AddDescriptor(request, {{"application_id", "app-mobile"}, {"api_id", "api-petstore"}});
   EXPECT_EQ(Call(request).statuses(0).limit_remaining(), 0u);
@@ -119,6 +145,77 @@ TEST_F(RlsServiceTest, OverrideDescriptorsAreLimitedPerValueAndOthersPass) {
   EXPECT_EQ(second.statuses(1).code(), rls::RateLimitResponse::OK);
   request.mutable_descriptors(0)->mutable_entries(0)->set_value("198.51.100.8");
   EXPECT_EQ(Call(request).statuses(0).code(), rls::RateLimitResponse::OK) << "another address";
+}
+
+TEST_F(RlsServiceTest, MixedDescriptorsAreAnsweredEachInOrder) {
+  rls::RateLimitRequest request;
+  request.set_domain("tollgate");
+  AddDescriptor(request, {{"application_id", "app-mobile"}, {"api_id", "api-petstore"}});
+  AddDescriptor(request, {{"api_id", "api-petstore"}});
+  AddDescriptor(request, {{"header_match", "bots"}});
+  auto* month = request.mutable_descriptors(2)->mutable_limit();
+  month->set_requests_per_unit(5);
+  month->set_unit(::envoy::type::v3::MONTH);
+  AddDescriptor(request, {{"destination_cluster", "petstore"}});
+
+  const auto first = Call(request);
+  ASSERT_EQ(first.statuses_size(), 4);
+  EXPECT_EQ(first.overall_code(), rls::RateLimitResponse::OK);
+  EXPECT_EQ(first.statuses(0).current_limit().unit(), rls::RateLimitResponse::RateLimit::MINUTE);
+  EXPECT_EQ(first.statuses(0).limit_remaining(), 2u);
+  EXPECT_EQ(first.statuses(1).current_limit().unit(), rls::RateLimitResponse::RateLimit::SECOND);
+  EXPECT_EQ(first.statuses(1).current_limit().requests_per_unit(), 2u);
+  EXPECT_EQ(first.statuses(1).limit_remaining(), 1u);
+  EXPECT_EQ(first.statuses(2).current_limit().unit(), rls::RateLimitResponse::RateLimit::MONTH);
+  EXPECT_EQ(first.statuses(2).current_limit().requests_per_unit(), 5u);
+  EXPECT_EQ(first.statuses(2).limit_remaining(), 4u);
+  EXPECT_GT(first.statuses(2).duration_until_reset().seconds(), 0) << "until the month ends";
+  EXPECT_EQ(first.statuses(3).code(), rls::RateLimitResponse::OK);
+  EXPECT_FALSE(first.statuses(3).has_current_limit());
+
+  // Same instant: the backend protection limit (2/s, burst 1) is the one that runs out.
+  Call(request);
+  const auto third = Call(request);
+  EXPECT_EQ(third.overall_code(), rls::RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(third.statuses(0).code(), rls::RateLimitResponse::OK);
+  EXPECT_EQ(third.statuses(0).limit_remaining(), 0u);
+  EXPECT_EQ(third.statuses(1).code(), rls::RateLimitResponse::OVER_LIMIT);
+  EXPECT_EQ(third.statuses(1).duration_until_reset().seconds(), 1);
+  EXPECT_EQ(third.statuses(2).code(), rls::RateLimitResponse::OK);
+  EXPECT_EQ(third.statuses(2).limit_remaining(), 2u);
+  EXPECT_EQ(third.statuses(3).code(), rls::RateLimitResponse::OK);
+  bool retry_after = false;
+  for (const auto& h : third.response_headers_to_add()) {
+    if (h.key() == "Retry-After") retry_after = h.value() == "1";
+  }
+  EXPECT_TRUE(retry_after) << "headers of the descriptor that is over";
+}
+
+TEST_F(RlsServiceTest, UnsupportedOverrideUnitIsNotLimited) {
+  rls::RateLimitRequest request;
+  AddDescriptor(request, {{"generic_key", "yearly"}});
+  request.mutable_descriptors(0)->mutable_limit()->set_requests_per_unit(1);
+  request.mutable_descriptors(0)->mutable_limit()->set_unit(::envoy::type::v3::YEAR);
+  for (int i = 0; i < 3; ++i) {
+    const auto r = Call(request);
+    EXPECT_EQ(r.overall_code(), rls::RateLimitResponse::OK);
+    EXPECT_FALSE(r.statuses(0).has_current_limit());
+  }
+}
+
+TEST_F(RlsServiceTest, WithoutCountersEverythingIsOk) {
+  enforce::Enforcer no_counters(holder_, clock_);
+  RateLimitService service(no_counters);
+  rls::RateLimitRequest request;
+  AddDescriptor(request, {{"application_id", "app-mobile"}, {"api_id", "api-petstore"}});
+  AddDescriptor(request, {{"api_id", "api-petstore"}});
+  for (int i = 0; i < 10; ++i) {
+    rls::RateLimitResponse response;
+    service.Answer(request, &response);
+    EXPECT_EQ(response.overall_code(), rls::RateLimitResponse::OK);
+    ASSERT_EQ(response.statuses_size(), 2);
+    EXPECT_FALSE(response.statuses(0).has_current_limit());
+  }
 }
 
 TEST_F(RlsServiceTest, UnknownApplicationOrApiIsNotLimited) {
