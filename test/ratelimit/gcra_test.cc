@@ -1,4 +1,4 @@
-// GCRA at the exact edges of its schedule.
+// GCRA at the exact edges of its schedule: tolerance, spacing, cost, refunds, huge and tiny rates.
 #include "ratelimit/gcra.h"
 
 #include <gtest/gtest.h>
@@ -6,81 +6,177 @@
 namespace tollgate::ratelimit {
 namespace {
 
+constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kT0 = 1'800'000'000 * kSec;
 
-TEST(Gcra, BurstZeroSpacesRequestsExactly) {
-  const RateLimit r{10, Period::kSecond, 0};  // one every 100 ms
-  auto a = Gcra(0, kT0, r, 1);
-  ASSERT_TRUE(a.allowed);
-  EXPECT_EQ(a.remaining, 0);
-  auto b = Gcra(a.tat, kT0 + kSec / 10 - 1, r, 1);
-  EXPECT_FALSE(b.allowed);
-  EXPECT_EQ(b.retry_after_ns, 1);
-  auto c = Gcra(a.tat, kT0 + kSec / 10, r, 1);
-  EXPECT_TRUE(c.allowed);
+// Admits `n` requests of cost 1 at `now`, asserting each passes; returns the TAT.
+int64_t Fill(int64_t tat, int64_t now, const RateLimit& r, int n) {
+  for (int i = 0; i < n; ++i) {
+    const GcraResult g = Gcra(tat, now, r, 1);
+    EXPECT_TRUE(g.allowed) << "request " << i;
+    tat = g.tat;
+  }
+  return tat;
 }
 
-TEST(Gcra, BurstAllowsBurstPlusOneAtOnce) {
+TEST(Gcra, EmissionIntervalIsThePeriodOverRequests) {
+  EXPECT_EQ(EmissionIntervalNs({100, Period::kMinute, 0}), 600 * kMs);
+  EXPECT_EQ(EmissionIntervalNs({3, Period::kSecond, 0}), 333'333'333);
+  EXPECT_EQ(EmissionIntervalNs({1, Period::kDay, 0}), 86'400 * kSec);
+  EXPECT_EQ(EmissionIntervalNs({1'000'000'000, Period::kDay, 0}), 86'400);
+}
+
+TEST(Gcra, ARequestPassesExactlyAtTatMinusToleranceAndNotOneMsEarlier) {
+  const RateLimit r{10, Period::kSecond, 4};  // T = 100 ms, tolerance = 400 ms, capacity 5
+  const int64_t tat = Fill(0, kT0, r, 5);
+  ASSERT_EQ(tat, kT0 + 500 * kMs);
+  const int64_t edge = tat - 400 * kMs;  // TAT − tolerance
+  const GcraResult early = Gcra(tat, edge - kMs, r, 1);
+  EXPECT_FALSE(early.allowed);
+  EXPECT_EQ(early.tat, tat) << "a refusal leaves the state alone";
+  EXPECT_EQ(early.retry_after_ns, kMs);
+  EXPECT_EQ(early.remaining, 0);
+  const GcraResult at = Gcra(tat, edge, r, 1);
+  EXPECT_TRUE(at.allowed);
+  EXPECT_EQ(at.tat, tat + 100 * kMs);
+  EXPECT_EQ(at.remaining, 0);
+  EXPECT_EQ(at.retry_after_ns, 0);
+}
+
+TEST(Gcra, BurstZeroSpacesRequestsExactlyOneIntervalApart) {
+  const RateLimit r{10, Period::kSecond, 0};
+  const GcraResult a = Gcra(0, kT0, r, 1);
+  ASSERT_TRUE(a.allowed);
+  EXPECT_EQ(a.remaining, 0);
+  EXPECT_EQ(a.reset_ns, 100 * kMs);
+  const GcraResult b = Gcra(a.tat, kT0 + 100 * kMs - 1, r, 1);
+  EXPECT_FALSE(b.allowed);
+  EXPECT_EQ(b.retry_after_ns, 1);
+  EXPECT_TRUE(Gcra(a.tat, kT0 + 100 * kMs, r, 1).allowed);
+}
+
+TEST(Gcra, BurstLetsBurstPlusOneThroughAtOnceThenOnePerInterval) {
   const RateLimit r{60, Period::kMinute, 9};
   int64_t tat = 0;
   for (int i = 0; i < 10; ++i) {
-    auto g = Gcra(tat, kT0, r, 1);
+    const GcraResult g = Gcra(tat, kT0, r, 1);
     ASSERT_TRUE(g.allowed) << i;
     EXPECT_EQ(g.remaining, 9 - i);
     tat = g.tat;
   }
-  auto refused = Gcra(tat, kT0, r, 1);
+  const GcraResult refused = Gcra(tat, kT0, r, 1);
   EXPECT_FALSE(refused.allowed);
   EXPECT_EQ(refused.retry_after_ns, kSec);
   EXPECT_EQ(refused.reset_ns, 10 * kSec);
+  EXPECT_TRUE(Gcra(tat, kT0 + kSec, r, 1).allowed);
 }
 
 TEST(Gcra, CostCountsAsThatManyRequests) {
   const RateLimit r{10, Period::kSecond, 4};  // capacity 5
-  auto a = Gcra(0, kT0, r, 3);
+  const GcraResult a = Gcra(0, kT0, r, 3);
   ASSERT_TRUE(a.allowed);
   EXPECT_EQ(a.remaining, 2);
-  EXPECT_FALSE(Gcra(a.tat, kT0, r, 3).allowed);
+  const GcraResult b = Gcra(a.tat, kT0, r, 3);
+  EXPECT_FALSE(b.allowed);
+  EXPECT_EQ(b.retry_after_ns, 100 * kMs) << "one interval frees the missing request";
   EXPECT_TRUE(Gcra(a.tat, kT0, r, 2).allowed);
+  EXPECT_FALSE(Gcra(0, kT0, r, 6).allowed) << "more than the capacity never passes";
 }
 
-TEST(Gcra, RefundUndoesAnAdmission) {
-  const RateLimit r{1, Period::kMinute, 0};
-  auto a = Gcra(0, kT0, r, 1);
-  ASSERT_TRUE(a.allowed);
-  EXPECT_FALSE(Gcra(a.tat, kT0, r, 1).allowed);
-  EXPECT_TRUE(Gcra(GcraRefund(a.tat, r, 1), kT0, r, 1).allowed);
+TEST(Gcra, CostZeroInspectsWithoutConsuming) {
+  const RateLimit r{10, Period::kSecond, 4};
+  const int64_t tat = Fill(0, kT0, r, 2);
+  const GcraResult peek = Gcra(tat, kT0, r, 0);
+  EXPECT_TRUE(peek.allowed);
+  EXPECT_EQ(peek.tat, tat);
+  EXPECT_EQ(peek.remaining, 3);
+  EXPECT_EQ(peek.reset_ns, 200 * kMs);
+  EXPECT_EQ(Gcra(0, kT0, r, 0).remaining, 5) << "a new key is a full bucket";
 }
 
-TEST(Gcra, OnePerDayAndABillionPerDayDoNotOverflow) {
+TEST(Gcra, RefundUndoesAnAdmissionEvenAfterOthers) {
+  const RateLimit r{1, Period::kMinute, 1};  // capacity 2
+  const GcraResult a = Gcra(0, kT0, r, 1);
+  const GcraResult b = Gcra(a.tat, kT0, r, 1);
+  ASSERT_TRUE(a.allowed && b.allowed);
+  EXPECT_FALSE(Gcra(b.tat, kT0, r, 1).allowed);
+  // Undo the first admission after the second one happened: one request's room comes back.
+  const int64_t refunded = GcraRefund(b.tat, r, 1);
+  EXPECT_EQ(refunded, a.tat);
+  const GcraResult c = Gcra(refunded, kT0, r, 1);
+  EXPECT_TRUE(c.allowed);
+  EXPECT_EQ(c.remaining, 0);
+  EXPECT_TRUE(GcraIdle(GcraRefund(a.tat, r, 1), kT0)) << "refunding the only request = full";
+}
+
+TEST(Gcra, OnePerDayIsExactToTheNanosecond) {
   const RateLimit daily{1, Period::kDay, 0};
-  auto a = Gcra(0, kT0, daily, 1);
-  EXPECT_FALSE(Gcra(a.tat, kT0 + 86'399 * kSec, daily, 1).allowed);
+  const GcraResult a = Gcra(0, kT0, daily, 1);
+  ASSERT_TRUE(a.allowed);
+  EXPECT_EQ(a.reset_ns, 86'400 * kSec);
+  const GcraResult b = Gcra(a.tat, kT0 + 86'400 * kSec - 1, daily, 1);
+  EXPECT_FALSE(b.allowed);
+  EXPECT_EQ(b.retry_after_ns, 1);
   EXPECT_TRUE(Gcra(a.tat, kT0 + 86'400 * kSec, daily, 1).allowed);
-  const RateLimit huge{1'000'000'000, Period::kDay, 999'999'999};
-  auto h = Gcra(0, kT0, huge, 1);
-  ASSERT_TRUE(h.allowed);
-  EXPECT_EQ(h.remaining, 999'999'999);
-  EXPECT_EQ(EmissionIntervalNs(huge), 86'400);
 }
 
-TEST(Gcra, AdmittedCountStaysWithinTheStatedBound) {
-  // 100/min, burst 9, requests every 100 ms for 10 minutes: bound = (burst+1) + L/T.
-  const RateLimit r{100, Period::kMinute, 9};
+TEST(Gcra, ABillionPerDayAndHugeBurstsDoNotOverflow) {
+  const RateLimit huge{1'000'000'000, Period::kDay, 999'999'999};  // capacity 10⁹
+  const GcraResult all = Gcra(0, kT0, huge, 1'000'000'000);
+  ASSERT_TRUE(all.allowed);
+  EXPECT_EQ(all.remaining, 0);
+  EXPECT_EQ(all.reset_ns, 86'400 * kSec);
+  const GcraResult next = Gcra(all.tat, kT0, huge, 1);
+  EXPECT_FALSE(next.allowed);
+  EXPECT_EQ(next.retry_after_ns, 86'400);
+  // 1/day with a burst far beyond what int64 nanoseconds can hold: saturates, stays sane.
+  const RateLimit silly{1, Period::kDay, 4'000'000'000'000};
+  const GcraResult s = Gcra(0, kT0, silly, 1);
+  EXPECT_TRUE(s.allowed);
+  EXPECT_GT(s.remaining, 0);
+  EXPECT_GT(s.tat, kT0);
+  const GcraResult big_cost = Gcra(0, kT0, {1, Period::kDay, 0}, 1'000'000'000'000);
+  EXPECT_FALSE(big_cost.allowed);
+  EXPECT_GT(big_cost.retry_after_ns, 0);
+}
+
+TEST(Gcra, AdmittedCountNeverExceedsTheStatedBoundOverAnyInterval) {
+  // 3/s, burst 2: every interval [a, a+L] admits at most (burst+1) + L/T; a request every ms.
+  const RateLimit r{3, Period::kSecond, 2};
+  const int64_t t = EmissionIntervalNs(r);
+  std::vector<int64_t> admitted;
   int64_t tat = 0;
-  int admitted = 0;
-  const int64_t length = 600 * kSec;
-  for (int64_t t = 0; t <= length; t += kSec / 10) {
-    auto g = Gcra(tat, kT0 + t, r, 1);
+  for (int64_t ms = 0; ms <= 20'000; ++ms) {
+    const GcraResult g = Gcra(tat, kT0 + ms * kMs, r, 1);
     if (g.allowed) {
-      ++admitted;
+      admitted.push_back(ms * kMs);
       tat = g.tat;
     }
   }
-  const int64_t bound = 10 + length / EmissionIntervalNs(r);
-  EXPECT_LE(admitted, bound);
-  EXPECT_GE(admitted, bound - 1);
+  EXPECT_EQ(admitted.size(), 3u + 60u) << "3 at once, then exactly 3 per second";
+  for (size_t i = 0; i < admitted.size(); ++i) {
+    for (size_t j = i; j < admitted.size(); ++j) {
+      const int64_t length = admitted[j] - admitted[i];
+      ASSERT_LE(static_cast<int64_t>(j - i + 1), 3 + length / t) << i << ".." << j;
+    }
+  }
+}
+
+TEST(Gcra, RateOutcomeMapsToTheHeadersFields) {
+  const RateLimit r{100, Period::kMinute, 9};
+  const GcraResult g = Gcra(0, kT0, r, 1);
+  const LimitOutcome o = RateOutcome(g, r);
+  EXPECT_TRUE(o.allowed);
+  EXPECT_EQ(o.limit, 100);
+  EXPECT_EQ(o.window_seconds, 60);
+  EXPECT_EQ(o.remaining, 9);
+  EXPECT_EQ(o.reset_ms, 600);
+  EXPECT_EQ(o.retry_after_ms, 0);
+  EXPECT_FALSE(o.degraded);
+  GcraResult refused;
+  refused.retry_after_ns = 1;  // rounds up: never tell a client to retry too early
+  EXPECT_EQ(RateOutcome(refused, r).retry_after_ms, 1);
 }
 
 }  // namespace
