@@ -6,6 +6,7 @@
 #include <map>
 
 #include "enforce/enforcer.h"
+#include "enforce/counting_store.h"
 #include "enforce/fixtures.h"
 #include "enforce/limit_keys.h"
 
@@ -17,34 +18,7 @@ using ratelimit::LimitRule;
 using testing::kGoodKey;
 using testing::TestHeaders;
 
-// Counts every key and refuses past a fixed budget per key (rate: requests, quota: requests);
-// records the rules it was asked about.
-class CountingStore final : public ratelimit::CounterStore {
- public:
-  bool Acquire(std::span<const LimitRule> rules, int64_t cost, int64_t, std::span<LimitOutcome> out) override {
-    seen.assign(rules.begin(), rules.end());
-    bool all = true;
-    for (size_t i = 0; i < rules.size(); ++i) {
-      const int64_t limit = rules[i].kind == LimitRule::Kind::kRate ? rules[i].rate->requests
-                                                                    : rules[i].quota->requests;
-      out[i] = LimitOutcome{};
-      out[i].limit = limit;
-      out[i].allowed = used[rules[i].key] + cost <= limit;
-      out[i].remaining = limit - used[rules[i].key] - (out[i].allowed ? cost : 0);
-      out[i].retry_after_ms = out[i].allowed ? 0 : 1500;
-      out[i].window_seconds = 60;
-      all = all && out[i].allowed;
-    }
-    if (all) {
-      for (const LimitRule& r : rules) used[r.key] += cost;
-    }
-    return all;
-  }
-  int64_t QuotaUsed(const LimitRule& rule, int64_t) override { return used[rule.key]; }
-
-  std::map<uint64_t, int64_t> used;
-  std::vector<LimitRule> seen;
-};
+using testing::CountingStore;
 
 class ThrottleTest : public ::testing::Test {
  protected:
@@ -76,9 +50,9 @@ TEST_F(ThrottleTest, SubscriptionPlanAppliesRateAndQuota) {
   const Decision d = Ask({{"apikey", kGoodKey}});
   ASSERT_EQ(d.code, DecisionCode::kAllow);
   ASSERT_EQ(store_.seen.size(), 2u);
-  EXPECT_EQ(store_.seen[0].key, SubscriptionRateKey("sub-1"));
-  EXPECT_EQ(store_.seen[1].key, SubscriptionQuotaKey("sub-1"));
-  EXPECT_EQ(store_.seen[0].name, "Gold");
+  EXPECT_EQ(store_.seen[0].rule.key, SubscriptionRateKey("sub-1"));
+  EXPECT_EQ(store_.seen[1].rule.key, SubscriptionQuotaKey("sub-1"));
+  EXPECT_EQ(store_.seen[0].rule.name, "Gold");
   EXPECT_TRUE(d.limit.present);
   EXPECT_EQ(d.limit.limit, 3) << "the rule with the fewest left is reported";
   EXPECT_EQ(d.limit.remaining, 2);
