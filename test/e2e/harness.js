@@ -3,6 +3,7 @@
 // ports with a fresh data folder, and stops all of them when the test file ends, also on failure.
 'use strict';
 
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -191,6 +192,18 @@ function expectStatus(res, want, what = '') {
     throw new Error(`${what ? `${what}: ` : ''}expected HTTP ${want}, got ${res.status}: ${res.text.slice(0, 600)}`);
   }
   return res;
+}
+
+// A denial as a client sees it: the status, an application/problem+json body with that status,
+// a title and the stable problem code.
+function assertProblem(res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
+  assert.match(res.headers['content-type'] || '', /^application\/problem\+json/,
+    `content-type of a denial: ${res.headers['content-type']}`);
+  assert.ok(res.json, `problem body is JSON: ${res.text}`);
+  assert.equal(res.json.code, code, `problem code: ${res.text}`);
+  assert.equal(res.json.status, status, `problem status: ${res.text}`);
+  assert.equal(typeof res.json.title, 'string');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,6 +429,6 @@ async function spawnTollgate({ name = 'tollgate', dataDir, cwd, ports, role = 'a
 
 module.exports = {
   REPO_ROOT, TOLLGATE_BIN, NGINX_BIN, NGINX_TEMPLATE,
-  Stack, Proc, freePort, request, expectStatus, waitUntil, timeUntil, sleep, petstoreApi, provision,
+  Stack, Proc, freePort, request, expectStatus, assertProblem, waitUntil, timeUntil, sleep, petstoreApi, provision,
   spawnTollgate,
 };

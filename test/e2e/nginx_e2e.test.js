@@ -4,7 +4,7 @@
 
 const assert = require('node:assert/strict');
 const { describe, test, before, after } = require('node:test');
-const { Stack, expectStatus, provision, timeUntil } = require('./harness');
+const { Stack, expectStatus, assertProblem, provision, timeUntil } = require('./harness');
 
 describe('nginx gateway', () => {
   const stack = new Stack();
@@ -24,15 +24,6 @@ describe('nginx gateway', () => {
 
   const t = (name, fn) => test(name, stack.guard(fn));
 
-  const assertProblem = (res, status, code) => {
-    assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
-    assert.match(res.headers['content-type'] || '', /^application\/problem\+json/,
-      `content-type of a denial: ${res.headers['content-type']}`);
-    assert.ok(res.json, `problem body is JSON: ${res.text}`);
-    assert.equal(res.json.code, code, `problem code: ${res.text}`);
-    assert.equal(res.json.status, status, `problem status: ${res.text}`);
-    assert.equal(typeof res.json.title, 'string');
-  };
 
   t('provisioning answers as the contract says', () => {
     assert.match(fx.api.id, /\S/);

@@ -6,7 +6,7 @@
 
 const assert = require('node:assert/strict');
 const { describe, test, before, after } = require('node:test');
-const { Stack, expectStatus, petstoreApi, timeUntil } = require('./harness');
+const { Stack, expectStatus, assertProblem, petstoreApi, timeUntil } = require('./harness');
 const { createUpstream } = require('./upstream');
 
 describe('rate limits and quotas through nginx (memory counters)', () => {
@@ -62,14 +62,6 @@ describe('rate limits and quotas through nginx (memory counters)', () => {
 
   const t = (name, fn) => test(name, stack.guard(fn));
 
-  const assertProblem = (res, status, code) => {
-    assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.text}`);
-    assert.match(res.headers['content-type'] || '', /^application\/problem\+json/,
-      `content-type of a denial: ${res.headers['content-type']}`);
-    assert.ok(res.json, `problem body is JSON: ${res.text}`);
-    assert.equal(res.json.code, code, `problem code: ${res.text}`);
-    assert.equal(res.json.status, status, `problem status: ${res.text}`);
-  };
 
   const assertRetryAfter = (res) => {
     const ra = res.headers['retry-after'];
