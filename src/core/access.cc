@@ -37,6 +37,16 @@ constexpr CodeInfo Info(DecisionCode code) {
       return {"rate_limited", "Too many requests: a rate limit is exhausted", 429};
     case DecisionCode::kQuotaExceeded:
       return {"quota_exceeded", "The quota for this period is used up", 429};
+    case DecisionCode::kInsufficientScope:
+      return {"insufficient_scope", "The token lacks a scope this resource requires", 403};
+    case DecisionCode::kApplicationBlocked:
+      return {"application_blocked", "The application is blocked", 403};
+    case DecisionCode::kCredentialRestricted:
+      return {"credential_restricted", "The credential may not be used for this request", 403};
+    case DecisionCode::kSubscriptionPending:
+      return {"subscription_pending", "The subscription is waiting for approval", 403};
+    case DecisionCode::kInternalError:
+      return {"internal_error", "The request could not be checked; try again later", 503};
   }
   return {"internal", "Internal error", 500};
 }
@@ -49,6 +59,9 @@ constexpr DecisionCode kAllCodes[] = {
     DecisionCode::kNotSubscribed,   DecisionCode::kSubscriptionBlocked,
     DecisionCode::kApiRetired,      DecisionCode::kApiBlocked,
     DecisionCode::kRateLimited,     DecisionCode::kQuotaExceeded,
+    DecisionCode::kInsufficientScope, DecisionCode::kApplicationBlocked,
+    DecisionCode::kCredentialRestricted, DecisionCode::kSubscriptionPending,
+    DecisionCode::kInternalError,
 };
 
 }  // namespace

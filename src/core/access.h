@@ -25,6 +25,12 @@ struct AccessRequest {
   // The calling client's IP address as the gateway saw it (no port), for IP-keyed limits;
   // empty when unknown.
   std::string_view client_address;
+  // The calling workload's mesh identity as the proxy authenticated it (SPIFFE ID from Envoy's
+  // source.principal, or the URI of x-forwarded-client-cert on HTTP); empty when none.
+  std::string_view principal;
+  // The API named explicitly by the gateway route (Envoy context_extensions "tollgate_api": an
+  // API id); empty = match by host + path.
+  std::string_view api_hint;
 };
 
 // Why a decision came out as it did. Each value has a stable snake_case name (CodeName) that is
@@ -42,6 +48,11 @@ enum class DecisionCode {
   kApiBlocked,           // 503: the API is blocked by its publisher
   kRateLimited,          // 429: a rate limit (plan, application, API or keyed) is exhausted
   kQuotaExceeded,        // 429: the monthly quota is used up
+  kInsufficientScope,    // 403: the token lacks a scope the resource requires
+  kApplicationBlocked,   // 403: the credential's application is blocked
+  kCredentialRestricted, // 403: the key may not be used from here / for this API
+  kSubscriptionPending,  // 403: the subscription waits for approval
+  kInternalError,        // 503: the decision could not be made (fail closed)
 };
 
 std::string_view CodeName(DecisionCode code);  // "missing_credential", …
@@ -75,6 +86,17 @@ struct Decision {
   // The header that carried the credential: the adapter removes it before forwarding (allow) and
   // names it in WWW-Authenticate (401). Empty when no credential was involved.
   std::string_view credential_header;
+  // The query parameter that carried the API key: the adapter removes it before forwarding.
+  std::string_view credential_query;
+  // Which credential authenticated the caller: "apiKey", "oauth2", "mesh" or empty.
+  std::string_view credential_kind;
+  // Why, in a few words, for logs and the explain header ("key expired", "signature invalid",
+  // "no resource GET /x"). Static text; never a secret.
+  std::string_view reason;
+  // DEPRECATED APIs: the Deprecation (RFC 9745) and Sunset (RFC 8594) instants, Unix seconds;
+  // 0 = absent.
+  int64_t deprecated_at = 0;
+  int64_t sunset_at = 0;
   LimitInfo limit;
 
   bool allowed() const { return code == DecisionCode::kAllow; }

@@ -31,13 +31,17 @@ constexpr std::array<std::pair<Lifecycle, std::string_view>, 5> kLifecycles{{
     {Lifecycle::kRetired, "RETIRED"},
     {Lifecycle::kBlocked, "BLOCKED"},
 }};
-constexpr std::array<std::pair<AuthType, std::string_view>, 2> kAuthTypes{{
+constexpr std::array<std::pair<AuthType, std::string_view>, 5> kAuthTypes{{
     {AuthType::kApiKey, "apiKey"},
+    {AuthType::kOAuth2, "oauth2"},
+    {AuthType::kApiKeyOrOAuth2, "apiKeyOrOAuth2"},
+    {AuthType::kMesh, "mesh"},
     {AuthType::kNone, "none"},
 }};
-constexpr std::array<std::pair<SubscriptionStatus, std::string_view>, 2> kSubscriptionStatuses{{
+constexpr std::array<std::pair<SubscriptionStatus, std::string_view>, 3> kSubscriptionStatuses{{
     {SubscriptionStatus::kActive, "ACTIVE"},
     {SubscriptionStatus::kBlocked, "BLOCKED"},
+    {SubscriptionStatus::kPending, "PENDING"},
 }};
 constexpr std::array<std::pair<Role, std::string_view>, 3> kRoles{{
     {Role::kAdmin, "admin"},
