@@ -30,8 +30,9 @@ struct Decoded {
   std::string_view payload_json;
   std::string_view signature;
   std::string_view signing_input;
-  json::value header;
-  json::value payload;
+  // In the arena, so that assigning a parse result moves instead of copying to the heap.
+  json::value header = json::value(json::storage_ptr(&arena));
+  json::value payload = json::value(json::storage_ptr(&arena));
   Alg alg = Alg::kRS256;
   std::string_view kid;  // into `header`
 };

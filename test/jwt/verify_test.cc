@@ -1,7 +1,8 @@
 // Verify: round trips for every algorithm, each refusal reason, leeway edges and claim shapes.
 #include <gtest/gtest.h>
 
-#include <map>
+#include <atomic>
+#include <thread>
 
 #include "jwt/jwt.h"
 #include "jwt_test_util.h"
@@ -269,6 +270,33 @@ TEST(Claims, AudienceStringScopeShapesAndFractionalDates) {
   c = verify(R"({"aud":"api","exp":18446744073709551615})");  // beyond int64: far future
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->payload_json, R"({"aud":"api","exp":18446744073709551615})");
+}
+
+TEST(Concurrency, OneKeySetVerifiesFromManyThreads) {
+  // Keys are shared and immutable; each thread has its own OpenSSL context.
+  std::vector<SignKey> signers;
+  KeySet keys;
+  std::vector<std::string> tokens;
+  for (Alg alg : {Alg::kES256, Alg::kRS256, Alg::kEdDSA}) {
+    signers.push_back(SignKey::Generate(alg, std::string(ToString(alg))).value());
+    keys.Add(VerifyKey::FromJwk(signers.back().PublicJwk()).value());
+    tokens.push_back(signers.back().Sign(Claims(kNow + 60)).value());
+    tokens.push_back(tokens.back() + "A");  // refused: a changed signature
+  }
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        const auto& token = tokens[static_cast<size_t>(i + t) % tokens.size()];
+        (Verify(token, keys, At(kNow)).ok() ? accepted : refused)++;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 120);
+  EXPECT_EQ(refused.load(), 120);
 }
 
 TEST(ClaimString, PrintsScalarsAndSkipsStructures) {
