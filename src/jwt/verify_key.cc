@@ -15,6 +15,7 @@ struct VerifyKey::Impl {
   enum class Type { kRsa, kEc, kOkp };
   internal::PkeyPtr pkey;
   Type type = Type::kRsa;
+  uint64_t id = internal::NewKeyId();
 };
 
 namespace {
@@ -223,7 +224,8 @@ bool VerifyKey::Accepts(Alg alg) const {
 }
 
 bool VerifyKey::Verify(Alg alg, std::string_view signing_input, std::string_view signature) const {
-  return Accepts(alg) && internal::VerifySignature(impl_->pkey.get(), alg, signing_input, signature);
+  return Accepts(alg) && internal::VerifySignature(impl_->pkey.get(), impl_->id, alg, signing_input,
+                                                    signature);
 }
 
 Result<KeySet> KeySet::FromJwks(std::string_view jwks_json) {
