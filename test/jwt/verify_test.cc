@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "jwt/jwt.h"
@@ -270,6 +271,30 @@ TEST(Claims, AudienceStringScopeShapesAndFractionalDates) {
   c = verify(R"({"aud":"api","exp":18446744073709551615})");  // beyond int64: far future
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->payload_json, R"({"aud":"api","exp":18446744073709551615})");
+}
+
+TEST(Mutations, NoSingleCharacterChangeIsAccepted) {
+  // Every position, replaced by characters that keep or break the base64url alphabet, or cut
+  // out: refused with a stable code, never accepted, never a crash.
+  const auto key = SignKey::Generate(Alg::kES256, "k1").value();
+  const KeySet keys = SetOf(key);
+  const std::string token = key.Sign(Claims(kNow + 60)).value();
+  ASSERT_TRUE(Verify(token, keys, At(kNow)).ok());
+  const std::set<std::string> codes = {"token_malformed", "alg_not_allowed", "unknown_kid",
+                                       "alg_mismatch", "bad_signature"};
+  for (size_t i = 0; i < token.size(); ++i) {
+    for (char c : {'A', 'z', '.', '=', '\0'}) {
+      if (token[i] == c) continue;
+      std::string changed = token;
+      changed[i] = c;
+      auto r = Verify(changed, keys, At(kNow));
+      ASSERT_FALSE(r.ok()) << i << c;
+      EXPECT_TRUE(codes.count(r.error().code)) << r.error().code;
+    }
+    std::string cut = token;
+    cut.erase(i, 1);
+    EXPECT_FALSE(Verify(cut, keys, At(kNow)).ok()) << i;
+  }
 }
 
 TEST(Concurrency, OneKeySetVerifiesFromManyThreads) {
