@@ -2,7 +2,6 @@
 // claims) for ES256, RS256 (2048) and EdDSA, against OpenSSL's bare ES256 verify as the floor;
 // Parse alone (the non-cryptographic share); and SignKey::Sign for ES256 (backend tokens).
 #include <benchmark/benchmark.h>
-
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
@@ -63,8 +62,8 @@ void BM_OpenSslES256Floor(benchmark::State& state) {
   for (auto _ : state) {
     EVP_MD_CTX_reset(ctx);
     EVP_DigestVerifyInit(ctx, nullptr, sha256, nullptr, pkey);
-    const int ok = EVP_DigestVerify(ctx, der, der_len,
-                                    reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    const int ok = EVP_DigestVerify(
+        ctx, der, der_len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
     if (ok != 1) state.SkipWithError("refused");
   }
   EVP_MD_free(sha256);

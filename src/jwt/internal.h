@@ -24,8 +24,8 @@ enum class Family { kRsaPkcs1, kRsaPss, kEcdsa, kEdDSA };
 
 struct AlgInfo {
   Family family;
-  const char* curve;     // EC group name for ES*, else nullptr
-  size_t coord_bytes;    // ES*: bytes of one coordinate (and of R and of S); EdDSA: 32
+  const char* curve;   // EC group name for ES*, else nullptr
+  size_t coord_bytes;  // ES*: bytes of one coordinate (and of R and of S); EdDSA: 32
 };
 AlgInfo Info(Alg alg);
 

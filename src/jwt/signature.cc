@@ -224,8 +224,7 @@ std::optional<std::string> Sign(EVP_PKEY* pkey, Alg alg, std::string_view input)
   ThreadCtx ctx;
   EVP_PKEY_CTX* pctx = nullptr;
   if (ctx.get() == nullptr ||
-      EVP_DigestSignInit(ctx.get(), &pctx, Digest(alg), nullptr, pkey) != 1 ||
-      !SetPss(pctx, alg)) {
+      EVP_DigestSignInit(ctx.get(), &pctx, Digest(alg), nullptr, pkey) != 1 || !SetPss(pctx, alg)) {
     return std::nullopt;
   }
   const auto* tbs = reinterpret_cast<const unsigned char*>(input.data());

@@ -107,12 +107,12 @@ TEST_F(Refusals, MalformedShapes) {
   const std::string sig = good.substr(dot + 1);
   for (const std::string& bad : {
            std::string(""),
-           head,                                  // two parts
-           good + ".",                            // four parts
-           head + "..",                           // duplicate dots
+           head,                                         // two parts
+           good + ".",                                   // four parts
+           head + "..",                                  // duplicate dots
            good.substr(0, good.find('.')) + ".." + sig,  // empty payload
-           head + ".",                            // empty signature
-           head + "." + sig + "=",                // padding
+           head + ".",                                   // empty signature
+           head + "." + sig + "=",                       // padding
            head + "." + sig.substr(0, 10) + "+" + sig.substr(11),
            head + "." + sig.substr(0, 10) + "/" + sig.substr(11),
            " " + good,
@@ -126,7 +126,8 @@ TEST_F(Refusals, MalformedJson) {
   EXPECT_EQ(Code(MakeToken("not json", Claims(kNow + 60), *es_)), "token_malformed");
   EXPECT_EQ(Code(MakeToken(R"(["ES256"])", Claims(kNow + 60), *es_)), "token_malformed");
   EXPECT_EQ(Code(MakeToken(R"({"kid":"k1"})", Claims(kNow + 60), *es_)), "token_malformed");
-  EXPECT_EQ(Code(MakeToken(R"({"alg":"ES256","kid":7})", Claims(kNow + 60), *es_)), "token_malformed");
+  EXPECT_EQ(Code(MakeToken(R"({"alg":"ES256","kid":7})", Claims(kNow + 60), *es_)),
+            "token_malformed");
   EXPECT_EQ(Code(MakeToken(kHeader, "[1,2]", *es_)), "token_malformed");
   EXPECT_EQ(Code(MakeToken(kHeader, "{\"exp\":", *es_)), "token_malformed");
   // Registered claims of the wrong type, behind a valid signature.
@@ -215,10 +216,10 @@ TEST_F(Refusals, ExpiryWithLeeway) {
 TEST_F(Refusals, NotBeforeAndIssuedAtWithLeeway) {
   const int64_t t = kNow + 1000;
   for (const char* claim : {"nbf", "iat"}) {
-    const auto token = MakeToken(
-        kHeader, std::string(R"({"exp":)") + std::to_string(t + 3600) + ",\"" + claim +
-                     "\":" + std::to_string(t) + "}",
-        *es_);
+    const auto token = MakeToken(kHeader,
+                                 std::string(R"({"exp":)") + std::to_string(t + 3600) + ",\"" +
+                                     claim + "\":" + std::to_string(t) + "}",
+                                 *es_);
     EXPECT_TRUE(Verify(token, SetOf(*es_), At(t - 60)).ok()) << claim;
     EXPECT_EQ(Code(token, At(t - 61)), "token_not_yet_valid") << claim;
   }
@@ -234,7 +235,8 @@ TEST_F(Refusals, MissingExpUnlessAllowed) {
 
 TEST_F(Refusals, IssuerAndAudience) {
   const auto token = MakeToken(
-      kHeader, R"({"iss":"https://a","aud":["x","tollgate"],"exp":)" + std::to_string(kNow + 60) + "}",
+      kHeader,
+      R"({"iss":"https://a","aud":["x","tollgate"],"exp":)" + std::to_string(kNow + 60) + "}",
       *es_);
   ValidationOptions o = At(kNow);
   o.issuer = "https://a";
@@ -325,13 +327,15 @@ TEST(Concurrency, OneKeySetVerifiesFromManyThreads) {
 }
 
 TEST(ClaimString, PrintsScalarsAndSkipsStructures) {
-  const std::string p = R"({"s":"x","i":-3,"u":18446744073709551615,"d":1.5,"b":true,"n":null,"o":{},"a":[]})";
+  const std::string p =
+      R"({"s":"x","i":-3,"u":18446744073709551615,"d":1.5,"b":true,"n":null,"o":{},"a":[]})";
   EXPECT_EQ(ClaimString(p, "s"), "x");
   EXPECT_EQ(ClaimString(p, "i"), "-3");
   EXPECT_EQ(ClaimString(p, "u"), "18446744073709551615");
   EXPECT_EQ(ClaimString(p, "d"), "1.5");
   EXPECT_EQ(ClaimString(p, "b"), "true");
-  for (const char* absent : {"n", "o", "a", "missing"}) EXPECT_FALSE(ClaimString(p, absent)) << absent;
+  for (const char* absent : {"n", "o", "a", "missing"})
+    EXPECT_FALSE(ClaimString(p, absent)) << absent;
   EXPECT_FALSE(ClaimString("not json", "s"));
 }
 
