@@ -66,8 +66,8 @@ Status ValidateName(std::string_view name) {
     return Invalid("name", "name starts with a letter or a digit", "invalid_user_name");
   }
   for (const char c : name) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                    c == '-' || c == '@';
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '@';
     if (!ok) {
       return Invalid("name", "name may hold letters, digits and . _ - @ only", "invalid_user_name");
     }
@@ -180,7 +180,8 @@ Status Accounts::DeleteUser(const Principal& who, std::string_view id) {
   if (auto s = RequireAdmin(who, "manage users"); !s.ok()) return s;
   auto current = store_.GetUser(id);
   if (!current.ok()) return current.error();
-  auto audit = OpenAudit(clock_, who.user, "user.delete", "user", current->id, Summary(*current), "");
+  auto audit =
+      OpenAudit(clock_, who.user, "user.delete", "user", current->id, Summary(*current), "");
   return store_.DeleteUser(id);
 }
 
@@ -245,7 +246,8 @@ Result<SessionPrincipal> Accounts::AuthenticateSession(std::string_view cookie_v
   const Error invalid = Unauthenticated("session_invalid", "the session has expired; log in again");
   if (cookie_value.empty()) return invalid;
   auto session = store_.GetSession(crypto::Sha256Hex(cookie_value));
-  if (!session.ok()) return session.error().kind == ErrorKind::kNotFound ? invalid : session.error();
+  if (!session.ok())
+    return session.error().kind == ErrorKind::kNotFound ? invalid : session.error();
   if (session->expires_at <= clock_.NowSeconds()) return invalid;
   auto user = store_.GetUserByName(session->user);
   if (!user.ok()) return user.error().kind == ErrorKind::kNotFound ? invalid : user.error();
@@ -266,8 +268,9 @@ Result<NewSession> Accounts::Login(std::string_view name, std::string_view passw
   const Session session{crypto::Sha256Hex(out.cookie_value), user->name, out.csrf_token, now,
                         out.expires_at};
   // The session's id in the log: a non-secret fragment of the hash of the cookie.
-  auto audit = OpenAudit(clock_, user->name, "session.login", "session", session.hash.substr(0, 16),
-                         "", JsonSummary().Add("user", user->name).Add("expiresAt", out.expires_at).str());
+  auto audit =
+      OpenAudit(clock_, user->name, "session.login", "session", session.hash.substr(0, 16), "",
+                JsonSummary().Add("user", user->name).Add("expiresAt", out.expires_at).str());
   if (auto s = store_.CreateSession(session, now); !s.ok()) return s.error();
   return out;
 }
@@ -304,8 +307,8 @@ Result<IssuedToken> Accounts::CreateToken(const Principal& who, std::string name
                            crypto::Sha256Hex(out.token),
                            now,
                            expires_at};
-  auto audit = OpenAudit(clock_, who.user, "token.create", "token", out.record.id, "",
-                         Summary(out.record));
+  auto audit =
+      OpenAudit(clock_, who.user, "token.create", "token", out.record.id, "", Summary(out.record));
   auto stored = store_.CreateAccessToken(out.record);
   if (!stored.ok()) return stored.error();
   return out;

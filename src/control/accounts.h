@@ -107,7 +107,8 @@ class Accounts {
   Status RevokeToken(const Principal& who, std::string_view id);
 
   // --- The audit log: admins only, newest first.
-  Result<store::Page<AuditEntry>> ListAudit(const Principal& who, const store::Store::AuditQuery& query,
+  Result<store::Page<AuditEntry>> ListAudit(const Principal& who,
+                                            const store::Store::AuditQuery& query,
                                             store::PageRequest page);
 
  private:

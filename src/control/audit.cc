@@ -11,11 +11,21 @@ void AppendEscaped(std::string& out, std::string_view text) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -94,7 +104,8 @@ std::string Summary(const Plan& plan) {
   JsonSummary s;
   s.Add("name", plan.name);
   if (plan.rate) {
-    s.Add("rate", std::to_string(plan.rate->requests) + "/" + std::string(ToString(plan.rate->per)));
+    s.Add("rate",
+          std::to_string(plan.rate->requests) + "/" + std::string(ToString(plan.rate->per)));
   }
   if (plan.quota) s.Add("quota", std::to_string(plan.quota->requests) + "/month");
   return s.str();

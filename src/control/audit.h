@@ -27,8 +27,8 @@ std::string Summary(const Api& api);
 std::string Summary(const Plan& plan);
 std::string Summary(const Application& app);
 std::string Summary(const Subscription& sub);
-std::string Summary(const ApiKey& key);        // id, name, prefix, expiry: never the hash
-std::string Summary(const User& user);         // name, email, role, disabled: never the hash
+std::string Summary(const ApiKey& key);         // id, name, prefix, expiry: never the hash
+std::string Summary(const User& user);          // name, email, role, disabled: never the hash
 std::string Summary(const AccessToken& token);  // name, prefix, expiry: never the hash
 
 // A tiny JSON object writer for summaries (strings escaped per RFC 8259).

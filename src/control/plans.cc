@@ -90,7 +90,8 @@ Status Service::DeletePlan(const Principal& who, std::string_view id) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
   auto current = store_.GetPlan(id);
   if (!current.ok()) return current.error();
-  auto audit = OpenAudit(clock_, who.user, "plan.delete", "plan", current->id, Summary(*current), "");
+  auto audit =
+      OpenAudit(clock_, who.user, "plan.delete", "plan", current->id, Summary(*current), "");
   return Changed(store_.DeletePlan(id));
 }
 

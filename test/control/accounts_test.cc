@@ -1,11 +1,12 @@
 // The accounts rules: admin-managed users, the last admin, self-signup, logins, sessions and
 // personal access tokens (expiry, revocation, disabled users), and the audit trail every change
 // through the Service leaves — in the same transaction, without secrets.
+#include "control/accounts.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "control/accounts.h"
 #include "control/service_fixture.h"
 
 namespace tollgate::control {
@@ -218,11 +219,11 @@ TEST_F(AccountsTest, EveryChangeThroughTheServiceIsAuditedInOrder) {
   ASSERT_TRUE(service_->DeleteApplication(alice_, app->id).ok());
   ASSERT_TRUE(service_->DeleteApi(carol_, api->id).ok());
 
-  EXPECT_EQ(Actions(), (std::vector<std::string>{
-                           "api.create", "api.update", "api.lifecycle", "plan.create",
-                           "plan.delete", "application.create", "application.update",
-                           "subscription.create", "key.create", "key.revoke",
-                           "subscription.delete", "application.delete", "api.delete"}));
+  EXPECT_EQ(Actions(),
+            (std::vector<std::string>{"api.create", "api.update", "api.lifecycle", "plan.create",
+                                      "plan.delete", "application.create", "application.update",
+                                      "subscription.create", "key.create", "key.revoke",
+                                      "subscription.delete", "application.delete", "api.delete"}));
   store::Store::AuditQuery q;
   q.target_type = "key";
   auto key_log = accounts().ListAudit(root_, q, {0, 10});
@@ -249,7 +250,7 @@ TEST_F(AccountsTest, ARefusedChangeLeavesNoAuditEntry) {
   EXPECT_FALSE(service_->CreateApi(carol_, Draft()).ok());               // name taken
   EXPECT_FALSE(service_->CreateApi(alice_, Draft("Other", "/o")).ok());  // forbidden
   EXPECT_FALSE(service_->ChangeLifecycle(carol_, api->id, "deprecate").ok());
-  EXPECT_FALSE(service_->DeletePlan(admin_, "plan-Gold").ok());          // in use
+  EXPECT_FALSE(service_->DeletePlan(admin_, "plan-Gold").ok());  // in use
   EXPECT_EQ(Actions().size(), before + 1);
 }
 

@@ -61,9 +61,11 @@ TEST_F(AccountsRestTest, LoginSetsAHardenedCookieAndUnsafeMethodsNeedTheCsrfToke
   EXPECT_EQ(value.size(), 43u) << "base64url of 32 bytes";
   const std::string csrf(login.body.at("csrfToken").as_string());
 
-  const std::map<std::string, std::string> with_cookie{{"Cookie", "a=b; tollgate_session=" + value}};
+  const std::map<std::string, std::string> with_cookie{
+      {"Cookie", "a=b; tollgate_session=" + value}};
   EXPECT_EQ(rest_->Call(verb::get, "/api/v1/me", with_cookie).status, 200u) << "safe: no token";
-  EXPECT_EQ(rest_->Call(verb::get, "/api/v1/session", with_cookie).body.at("csrfToken").as_string(), csrf);
+  EXPECT_EQ(rest_->Call(verb::get, "/api/v1/session", with_cookie).body.at("csrfToken").as_string(),
+            csrf);
 
   const std::string app = R"({"name":"shop"})";
   Answer without = rest_->Call(verb::post, "/api/v1/applications", with_cookie, app);
@@ -105,8 +107,8 @@ TEST_F(AccountsRestTest, SecureCookiesFlagAddsSecureAndLoginFailuresLookAlike) {
 
 TEST_F(AccountsRestTest, APersonalAccessTokenIsShownOnceAndAuthenticatesAsBearer) {
   ASSERT_EQ(CreateUser("dave", "publisher").status, 201u);
-  const auto dave = std::map<std::string, std::string>{
-      {"Authorization", BasicAuth("dave", kPassword)}};
+  const auto dave =
+      std::map<std::string, std::string>{{"Authorization", BasicAuth("dave", kPassword)}};
   Answer created = rest_->Call(verb::post, "/api/v1/me/tokens", dave, R"({"name":"ci"})");
   ASSERT_EQ(created.status, 201u) << created.raw.body();
   const std::string token(created.body.at("token").as_string());
@@ -137,8 +139,8 @@ TEST_F(AccountsRestTest, APersonalAccessTokenIsShownOnceAndAuthenticatesAsBearer
 TEST_F(AccountsRestTest, ADisabledUserIsRefusedWhateverTheCredential) {
   Answer dave = CreateUser("dave", "subscriber");
   ASSERT_EQ(dave.status, 201u);
-  const auto basic = std::map<std::string, std::string>{
-      {"Authorization", BasicAuth("dave", kPassword)}};
+  const auto basic =
+      std::map<std::string, std::string>{{"Authorization", BasicAuth("dave", kPassword)}};
   const std::string token(
       rest_->Call(verb::post, "/api/v1/me/tokens", basic, "{}").body.at("token").as_string());
   const auto [cookie, csrf] = Login("dave");
@@ -150,8 +152,9 @@ TEST_F(AccountsRestTest, ADisabledUserIsRefusedWhateverTheCredential) {
             401u);
   EXPECT_EQ(rest_->Call(verb::get, "/api/v1/me", {{"Cookie", "tollgate_session=" + cookie}}).status,
             401u);
-  EXPECT_EQ(rest_->Call(verb::post, "/api/v1/session", {},
-                        R"({"name":"dave","password":"correct horse battery"})")
+  EXPECT_EQ(rest_
+                ->Call(verb::post, "/api/v1/session", {},
+                       R"({"name":"dave","password":"correct horse battery"})")
                 .status,
             401u);
 }
@@ -162,14 +165,14 @@ TEST_F(AccountsRestTest, UsersAreAdminOnlyAndTheLastAdminStays) {
   EXPECT_FALSE(dave.body.as_object().contains("password"));
   EXPECT_EQ(dave.raw.body().find("argon2"), std::string::npos);
   EXPECT_EQ(CreateUser("dave", "subscriber").status, 409u);
-  Answer short_password = rest_->Call(verb::post, "/api/v1/users", Admin(),
-                                      R"({"name":"eve","password":"short"})");
+  Answer short_password =
+      rest_->Call(verb::post, "/api/v1/users", Admin(), R"({"name":"eve","password":"short"})");
   EXPECT_EQ(short_password.status, 400u);
   EXPECT_EQ(short_password.body.at("field").as_string(), "password");
-  EXPECT_EQ(rest_->Call(verb::get, "/api/v1/users",
-                        {{"Authorization", BasicAuth("dave", kPassword)}})
-                .status,
-            403u);
+  EXPECT_EQ(
+      rest_->Call(verb::get, "/api/v1/users", {{"Authorization", BasicAuth("dave", kPassword)}})
+          .status,
+      403u);
 
   Answer users = rest_->Call(verb::get, "/api/v1/users", Admin());
   ASSERT_EQ(users.status, 200u);
@@ -177,14 +180,15 @@ TEST_F(AccountsRestTest, UsersAreAdminOnlyAndTheLastAdminStays) {
   for (const auto& u : users.body.at("items").as_array()) {
     if (u.at("name").as_string() == "admin") admin_id = std::string(u.at("id").as_string());
   }
-  Answer demote = rest_->Call(verb::put, "/api/v1/users/" + admin_id, Admin(),
-                              R"({"role":"publisher"})");
+  Answer demote =
+      rest_->Call(verb::put, "/api/v1/users/" + admin_id, Admin(), R"({"role":"publisher"})");
   EXPECT_EQ(demote.status, 409u);
   EXPECT_EQ(demote.Code(), "last_admin");
   Answer remove = rest_->Call(verb::delete_, "/api/v1/users/" + admin_id, Admin());
   EXPECT_EQ(remove.Code(), "last_admin");
-  EXPECT_EQ(rest_->Call(verb::delete_,
-                        "/api/v1/users/" + std::string(dave.body.at("id").as_string()), Admin())
+  EXPECT_EQ(rest_
+                ->Call(verb::delete_,
+                       "/api/v1/users/" + std::string(dave.body.at("id").as_string()), Admin())
                 .status,
             204u);
 }
@@ -214,11 +218,12 @@ TEST_F(AccountsRestTest, SignupAttemptsAreLimitedPerAddress) {
 
 TEST_F(AccountsRestTest, TheAuditLogShowsChangesNewestFirstWithFilters) {
   ASSERT_EQ(CreateUser("dave", "publisher").status, 201u);
-  const auto dave = std::map<std::string, std::string>{
-      {"Authorization", BasicAuth("dave", kPassword)}};
-  Answer api = rest_->Call(verb::post, "/api/v1/apis", dave,
-                           R"({"name":"Pets","version":"v1","context":"/pets/v1",)"
-                           R"("upstream":"http://pets:8080","resources":[{"method":"GET","path":"/x"}]})");
+  const auto dave =
+      std::map<std::string, std::string>{{"Authorization", BasicAuth("dave", kPassword)}};
+  Answer api =
+      rest_->Call(verb::post, "/api/v1/apis", dave,
+                  R"({"name":"Pets","version":"v1","context":"/pets/v1",)"
+                  R"("upstream":"http://pets:8080","resources":[{"method":"GET","path":"/x"}]})");
   ASSERT_EQ(api.status, 201u) << api.raw.body();
   const std::string api_id(api.body.at("id").as_string());
   Login("dave");
@@ -235,9 +240,8 @@ TEST_F(AccountsRestTest, TheAuditLogShowsChangesNewestFirstWithFilters) {
   EXPECT_EQ(items[1].at("after").at("name").as_string(), "Pets");
   EXPECT_EQ(items[2].at("action").as_string(), "user.create");
 
-  Answer filtered = rest_->Call(verb::get,
-                                "/api/v1/audit?targetType=api&targetId=" + api_id + "&limit=1",
-                                Admin());
+  Answer filtered = rest_->Call(
+      verb::get, "/api/v1/audit?targetType=api&targetId=" + api_id + "&limit=1", Admin());
   ASSERT_EQ(filtered.status, 200u);
   EXPECT_EQ(filtered.body.at("total").as_int64(), 1);
   Answer future = rest_->Call(verb::get, "/api/v1/audit?from=2040-01-01T00:00:00Z", Admin());

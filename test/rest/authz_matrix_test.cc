@@ -113,12 +113,11 @@ class AuthzMatrixTest : public ::testing::Test {
     RestHarness seed(template_db);
     auto& store = seed.store();
     const std::string hash = crypto::HashPassword(kPassword).value();
-    const std::array<std::pair<const char*, Role>, kCallers> users{
-        {{"", Role::kSubscriber},
-         {"owner", Role::kSubscriber},
-         {"other", Role::kSubscriber},
-         {"pub", Role::kPublisher},
-         {"root", Role::kAdmin}}};
+    const std::array<std::pair<const char*, Role>, kCallers> users{{{"", Role::kSubscriber},
+                                                                    {"owner", Role::kSubscriber},
+                                                                    {"other", Role::kSubscriber},
+                                                                    {"pub", Role::kPublisher},
+                                                                    {"root", Role::kAdmin}}};
     for (int c = kOwner; c < kCallers; ++c) {
       User u{std::string("user-") + users[c].first, users[c].first, users[c].second, hash, 1};
       ASSERT_TRUE(store.CreateUser(u).ok());
@@ -219,8 +218,7 @@ TEST_F(AuthzMatrixTest, EveryRouteAnswersEveryCallerAsTheTableSays) {
                                       "to docs/roles.md)";
   }
   for (const auto& row : rows) {
-    EXPECT_TRUE(routes.count(row)) << "row " << row.first << " " << row.second
-                                   << " names no route";
+    EXPECT_TRUE(routes.count(row)) << "row " << row.first << " " << row.second << " names no route";
   }
 
   int cell = 0;
@@ -228,9 +226,8 @@ TEST_F(AuthzMatrixTest, EveryRouteAnswersEveryCallerAsTheTableSays) {
     if (!routes.count({std::string(beast_http::to_string(row.method)), row.pattern})) continue;
     for (int caller = 0; caller < kCallers; ++caller) {
       const std::string got = Run(row, caller, cell++);
-      EXPECT_EQ(got, row.expect[caller])
-          << beast_http::to_string(row.method) << " " << row.pattern << " as "
-          << kCallerNames[caller] << ": " << last_body_;
+      EXPECT_EQ(got, row.expect[caller]) << beast_http::to_string(row.method) << " " << row.pattern
+                                         << " as " << kCallerNames[caller] << ": " << last_body_;
     }
   }
 }

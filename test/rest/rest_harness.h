@@ -61,8 +61,8 @@ class RestHarness {
   }
 
   Answer Call(beast_http::verb method, const std::string& target,
-              const std::map<std::string, std::string>& headers = {},
-              const std::string& body = "", const std::string& remote = "127.0.0.1") {
+              const std::map<std::string, std::string>& headers = {}, const std::string& body = "",
+              const std::string& remote = "127.0.0.1") {
     tollgate::http::Request req{method, target, 11};
     for (const auto& [name, value] : headers) req.set(name, value);
     if (!body.empty()) req.set(beast_http::field::content_type, "application/json");

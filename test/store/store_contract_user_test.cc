@@ -9,8 +9,9 @@ namespace {
 using namespace testdata;  // NOLINT(google-build-using-namespace)
 
 AccessToken MakeToken(const std::string& user, const std::string& name, int64_t created_at = 6000) {
-  return AccessToken{"tok-" + user + "-" + name, user, name, "tgp_" + name.substr(0, 5),
-                     std::string(64, 'a') + user + name, created_at, std::nullopt};
+  return AccessToken{
+      "tok-" + user + "-" + name,         user,       name,        "tgp_" + name.substr(0, 5),
+      std::string(64, 'a') + user + name, created_at, std::nullopt};
 }
 
 Session MakeSession(const std::string& user, const std::string& hash, int64_t expires_at) {
@@ -37,8 +38,8 @@ TEST_P(StoreContractTest, UserReadsBackByIdAndNameWithEmailAndDisabled) {
     EXPECT_EQ(got->password_hash, alice.password_hash);
     EXPECT_EQ(got->created_at, alice.created_at);
   }
-  EXPECT_TRUE(FailsWith(store().CreateUser(MakeUser("alice")), ErrorKind::kConflict,
-                        "user_name_taken"));
+  EXPECT_TRUE(
+      FailsWith(store().CreateUser(MakeUser("alice")), ErrorKind::kConflict, "user_name_taken"));
   EXPECT_TRUE(FailsWith(store().GetUser("nope"), ErrorKind::kNotFound, "user_not_found"));
   EXPECT_EQ(*store().CountUsers(), 1);
 }
@@ -64,8 +65,8 @@ TEST_P(StoreContractTest, UpdateUserKeepsNameAndListPagesInCreationOrder) {
   EXPECT_EQ(page->total, 2);
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].name, "b1");
-  EXPECT_TRUE(FailsWith(store().UpdateUser(MakeUser("ghost")), ErrorKind::kNotFound,
-                        "user_not_found"));
+  EXPECT_TRUE(
+      FailsWith(store().UpdateUser(MakeUser("ghost")), ErrorKind::kNotFound, "user_not_found"));
 }
 
 TEST_P(StoreContractTest, TheLastActiveAdminCannotBeDemotedDisabledOrDeleted) {
@@ -95,8 +96,8 @@ TEST_P(StoreContractTest, AUserWhoOwnsApplicationsIsNotDeleted) {
   ASSERT_TRUE(Succeeds(store().CreateUser(MakeUser("bob"))));
   Application app = MakeApp("shop", "bob");
   ASSERT_TRUE(Succeeds(store().CreateApplication(app)));
-  EXPECT_TRUE(FailsWith(store().DeleteUser("user-bob"), ErrorKind::kConflict,
-                        "user_has_applications"));
+  EXPECT_TRUE(
+      FailsWith(store().DeleteUser("user-bob"), ErrorKind::kConflict, "user_has_applications"));
   ASSERT_TRUE(Succeeds(store().DeleteApplication(app.id)));
   EXPECT_TRUE(Succeeds(store().DeleteUser("user-bob")));
 }
@@ -120,7 +121,8 @@ TEST_P(StoreContractTest, AccessTokensAreFoundByHashListedPerUserAndGoWithTheirU
                         "access_token_not_found"));
   AccessToken twin = MakeToken("carol", "twin");
   twin.hash = ci.hash;
-  EXPECT_TRUE(FailsWith(store().CreateAccessToken(twin), ErrorKind::kConflict, "access_token_taken"));
+  EXPECT_TRUE(
+      FailsWith(store().CreateAccessToken(twin), ErrorKind::kConflict, "access_token_taken"));
   EXPECT_TRUE(FailsWith(store().CreateAccessToken(MakeToken("ghost", "x")), ErrorKind::kNotFound,
                         "user_not_found"));
 

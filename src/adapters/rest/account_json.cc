@@ -64,7 +64,8 @@ Result<control::UserDraft> UserDraftFromJson(const json::value& body) {
   if (!role.ok()) return role.error();
   if (!role->empty()) {
     draft.role = ParseRole(*role);
-    if (!draft.role) return Invalid("role", "role is admin, publisher or subscriber", "invalid_role");
+    if (!draft.role)
+      return Invalid("role", "role is admin, publisher or subscriber", "invalid_role");
   }
   if (const json::value* disabled = o.if_contains("disabled"); disabled && !disabled->is_null()) {
     if (!disabled->is_bool()) return Invalid("disabled", "disabled is true or false");

@@ -125,22 +125,22 @@ void ManagementApi::AddAccountRoutes() {
 void ManagementApi::AddSessionRoutes() {
   control::Accounts& accounts = service_.accounts();
 
-  PublicRoute(verb::post, "/api/v1/signup",
-              [this, &accounts](R req, const tollgate::http::RequestContext& context, A) {
-                if (!signup_limiter_->Allow(context.remote_address)) {
-                  auto res = tollgate::http::Problem(429, "signup_rate_limited",
-                                                     "too many signups from this address; try later",
-                                                     {}, req.version());
-                  res.set(beast_http::field::retry_after,
-                          std::to_string(options_.signup_window_seconds));
-                  return res;
-                }
-                auto body = ParseBody(req);
-                if (!body.ok()) return ErrorResponse(req, body.error());
-                auto draft = UserDraftFromJson(*body);
-                if (!draft.ok()) return ErrorResponse(req, draft.error());
-                return UserReply(req, accounts.SignUp(std::move(draft.value())), 201);
-              });
+  PublicRoute(
+      verb::post, "/api/v1/signup",
+      [this, &accounts](R req, const tollgate::http::RequestContext& context, A) {
+        if (!signup_limiter_->Allow(context.remote_address)) {
+          auto res = tollgate::http::Problem(429, "signup_rate_limited",
+                                             "too many signups from this address; try later", {},
+                                             req.version());
+          res.set(beast_http::field::retry_after, std::to_string(options_.signup_window_seconds));
+          return res;
+        }
+        auto body = ParseBody(req);
+        if (!body.ok()) return ErrorResponse(req, body.error());
+        auto draft = UserDraftFromJson(*body);
+        if (!draft.ok()) return ErrorResponse(req, draft.error());
+        return UserReply(req, accounts.SignUp(std::move(draft.value())), 201);
+      });
 
   // Login: {name, password} → the session cookie and, in the body, the CSRF token.
   PublicRoute(verb::post, "/api/v1/session",
@@ -153,11 +153,12 @@ void ManagementApi::AddSessionRoutes() {
                 if (!password.ok()) return ErrorResponse(req, password.error());
                 auto session = accounts.Login(*name, *password);
                 if (!session.ok()) return ErrorResponse(req, session.error());
-                auto res = JsonResponse(req, 200,
-                                        json::object{{"user", session->user},
-                                                     {"role", ToString(session->role)},
-                                                     {"csrfToken", session->csrf_token},
-                                                     {"expiresAt", FormatTime(session->expires_at)}});
+                auto res =
+                    JsonResponse(req, 200,
+                                 json::object{{"user", session->user},
+                                              {"role", ToString(session->role)},
+                                              {"csrfToken", session->csrf_token},
+                                              {"expiresAt", FormatTime(session->expires_at)}});
                 res.set(beast_http::field::set_cookie,
                         SessionCookie(session->cookie_value, control::kSessionSeconds,
                                       options_.secure_cookies));

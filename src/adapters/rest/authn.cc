@@ -12,7 +12,8 @@ namespace beast_http = boost::beast::http;
 namespace {
 
 Error Missing() {
-  return Error{ErrorKind::kUnauthenticated, "authentication_required",
+  return Error{ErrorKind::kUnauthenticated,
+               "authentication_required",
                "send HTTP Basic credentials, a personal access token (Bearer tgp_…) or log in",
                {}};
 }
@@ -24,7 +25,8 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  return text.size() > prefix.size() && boost::beast::iequals(text.substr(0, prefix.size()), prefix);
+  return text.size() > prefix.size() &&
+         boost::beast::iequals(text.substr(0, prefix.size()), prefix);
 }
 
 }  // namespace
@@ -61,7 +63,8 @@ std::string CookieValue(const tollgate::http::Request& req, std::string_view nam
   return {};
 }
 
-Result<Caller> AuthenticateRequest(control::Accounts& accounts, const tollgate::http::Request& req) {
+Result<Caller> AuthenticateRequest(control::Accounts& accounts,
+                                   const tollgate::http::Request& req) {
   if (auto header = req.find(beast_http::field::authorization); header != req.end()) {
     const std::string_view value = header->value();
     if (StartsWithNoCase(value, "Bearer ")) {
@@ -88,7 +91,8 @@ Result<Caller> AuthenticateRequest(control::Accounts& accounts, const tollgate::
     const std::string_view token =
         sent == req.end() ? std::string_view() : std::string_view(sent->value());
     if (token.empty() || !crypto::ConstantTimeEquals(token, session->csrf_token)) {
-      return Error{ErrorKind::kForbidden, "csrf_token_invalid",
+      return Error{ErrorKind::kForbidden,
+                   "csrf_token_invalid",
                    "send the session's CSRF token in X-CSRF-Token (from the login answer or "
                    "GET /api/v1/session)",
                    {}};

@@ -57,8 +57,7 @@ Result<AccessToken> TokenFromRow(const Stmt& st) {
   return token;
 }
 
-constexpr const char* kTokenColumns =
-    "id, user_name, name, prefix, hash, created_at, expires_at";
+constexpr const char* kTokenColumns = "id, user_name, name, prefix, hash, created_at, expires_at";
 
 }  // namespace
 
