@@ -113,13 +113,13 @@ Accounts::Accounts(store::Store& store, const Clock& clock)
 
 Result<User> Accounts::Insert(std::string_view actor, std::string_view action, UserDraft draft) {
   if (auto s = ValidateName(draft.name); !s.ok()) return s.error();
-  if (auto s = ValidateEmail(draft.email); !s.ok()) return s.error();
+  if (auto s = ValidateEmail(draft.email.value_or("")); !s.ok()) return s.error();
   if (auto s = ValidatePassword(draft.password); !s.ok()) return s.error();
   auto hash = crypto::HashPassword(draft.password);
   if (!hash.ok()) return hash.error();
   User user{crypto::RandomUuid(), std::move(draft.name), draft.role.value_or(Role::kSubscriber),
             std::move(hash.value()), clock_.NowSeconds()};
-  user.email = std::move(draft.email);
+  user.email = draft.email.value_or("");
   user.disabled = draft.disabled.value_or(false);
   auto audit = OpenAudit(clock_, actor.empty() ? std::string_view(user.name) : actor, action,
                          "user", user.id, "", Summary(user));
@@ -157,9 +157,9 @@ Result<User> Accounts::UpdateUser(const Principal& who, std::string_view id, Use
   if (!draft.name.empty() && draft.name != current->name) {
     return Invalid("name", "a user's name cannot change", "user_name_immutable");
   }
-  if (auto s = ValidateEmail(draft.email); !s.ok()) return s.error();
+  if (auto s = ValidateEmail(draft.email.value_or("")); !s.ok()) return s.error();
   User next = *current;
-  next.email = std::move(draft.email);
+  if (draft.email) next.email = std::move(*draft.email);
   if (draft.role) next.role = *draft.role;
   if (draft.disabled) next.disabled = *draft.disabled;
   const bool password_changed = !draft.password.empty();

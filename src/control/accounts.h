@@ -37,9 +37,9 @@ inline constexpr int64_t kSessionSeconds = 8 * 3600;
 // A new user, or the changes to one. `password` is plain text only on its way to argon2.
 struct UserDraft {
   std::string name;
-  std::string email;
-  std::optional<Role> role;  // create: default subscriber; update: nullopt keeps it
-  std::string password;      // create: required; update: empty keeps it
+  std::optional<std::string> email;  // update: nullopt keeps it, "" clears it
+  std::optional<Role> role;          // create: default subscriber; update: nullopt keeps it
+  std::string password;              // create: required; update: empty keeps it
   std::optional<bool> disabled;
 };
 

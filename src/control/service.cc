@@ -63,6 +63,7 @@ Result<AdminBootstrap> Service::EnsureAdmin(std::optional<std::string> password)
   if (!hash.ok()) return hash.error();
   User admin{crypto::RandomUuid(), "admin", Role::kAdmin, std::move(hash.value()),
              clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, "system", "user.create", "user", admin.id, "", Summary(admin));
   auto created = store_.CreateUser(admin);
   if (!created.ok()) {
     // Another process sharing the store created it first: that admin stands.

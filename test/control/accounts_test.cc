@@ -219,11 +219,11 @@ TEST_F(AccountsTest, EveryChangeThroughTheServiceIsAuditedInOrder) {
   ASSERT_TRUE(service_->DeleteApplication(alice_, app->id).ok());
   ASSERT_TRUE(service_->DeleteApi(carol_, api->id).ok());
 
-  EXPECT_EQ(Actions(),
-            (std::vector<std::string>{"api.create", "api.update", "api.lifecycle", "plan.create",
-                                      "plan.delete", "application.create", "application.update",
-                                      "subscription.create", "key.create", "key.revoke",
-                                      "subscription.delete", "application.delete", "api.delete"}));
+  EXPECT_EQ(Actions(), (std::vector<std::string>{
+                           "user.create", "api.create", "api.update", "api.lifecycle",
+                           "plan.create", "plan.delete", "application.create", "application.update",
+                           "subscription.create", "key.create", "key.revoke", "subscription.delete",
+                           "application.delete", "api.delete"}));
   store::Store::AuditQuery q;
   q.target_type = "key";
   auto key_log = accounts().ListAudit(root_, q, {0, 10});

@@ -145,8 +145,10 @@ TEST_F(AccountsRestTest, ADisabledUserIsRefusedWhateverTheCredential) {
       rest_->Call(verb::post, "/api/v1/me/tokens", basic, "{}").body.at("token").as_string());
   const auto [cookie, csrf] = Login("dave");
   const std::string id(dave.body.at("id").as_string());
-  ASSERT_EQ(rest_->Call(verb::put, "/api/v1/users/" + id, Admin(), R"({"disabled":true})").status,
-            200u);
+  Answer put = rest_->Call(verb::put, "/api/v1/users/" + id, Admin(), R"({"disabled":true})");
+  ASSERT_EQ(put.status, 200u) << put.raw.body();
+  EXPECT_TRUE(put.body.at("disabled").as_bool());
+  EXPECT_EQ(put.body.at("email").as_string(), "dave@example.com") << "absent fields are kept";
   EXPECT_EQ(rest_->Call(verb::get, "/api/v1/me", basic).status, 401u);
   EXPECT_EQ(rest_->Call(verb::get, "/api/v1/me", {{"Authorization", "Bearer " + token}}).status,
             401u);
@@ -232,13 +234,14 @@ TEST_F(AccountsRestTest, TheAuditLogShowsChangesNewestFirstWithFilters) {
   Answer all = rest_->Call(verb::get, "/api/v1/audit", Admin());
   ASSERT_EQ(all.status, 200u) << all.raw.body();
   const auto& items = all.body.at("items").as_array();
-  ASSERT_EQ(items.size(), 3u);
+  ASSERT_EQ(items.size(), 4u);
   EXPECT_EQ(items[0].at("action").as_string(), "session.login");
   EXPECT_EQ(items[1].at("action").as_string(), "api.create");
   EXPECT_EQ(items[1].at("actor").as_string(), "dave");
   EXPECT_EQ(items[1].at("targetId").as_string(), api_id);
   EXPECT_EQ(items[1].at("after").at("name").as_string(), "Pets");
   EXPECT_EQ(items[2].at("action").as_string(), "user.create");
+  EXPECT_EQ(items[3].at("actor").as_string(), "system") << "the bootstrap admin";
 
   Answer filtered = rest_->Call(
       verb::get, "/api/v1/audit?targetType=api&targetId=" + api_id + "&limit=1", Admin());

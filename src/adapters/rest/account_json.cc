@@ -54,9 +54,11 @@ Result<control::UserDraft> UserDraftFromJson(const json::value& body) {
   auto name = StringField(o, "name");
   if (!name.ok()) return name.error();
   draft.name = std::move(name.value());
-  auto email = StringField(o, "email");
-  if (!email.ok()) return email.error();
-  draft.email = std::move(email.value());
+  if (o.contains("email")) {
+    auto email = StringField(o, "email");
+    if (!email.ok()) return email.error();
+    draft.email = std::move(email.value());
+  }
   auto password = StringField(o, "password");
   if (!password.ok()) return password.error();
   draft.password = std::move(password.value());

@@ -18,7 +18,8 @@ boost::json::object ToJson(const AccessToken& token);
 // JSON summaries as objects (null when empty).
 boost::json::object ToJson(const AuditEntry& entry);
 
-// {"name","email","role","password","disabled"}: missing fields stay unset.
+// {"name","email","role","password","disabled"}: missing fields stay unset (an update keeps
+// them).
 Result<control::UserDraft> UserDraftFromJson(const boost::json::value& body);
 
 }  // namespace tollgate::adapters::rest
