@@ -15,6 +15,7 @@
 #include "cli/counter_usage.h"
 #include "cli/flags.h"
 #include "cli/quota_persistence.h"
+#include "control/accounts.h"
 #include "control/demo.h"
 #include "control/service.h"
 #include "enforce/enforcer.h"
@@ -42,6 +43,8 @@ std::vector<FlagSpec> ServeFlags() {
       {"poll-ms", "N", "how often the store's revision is checked for other processes' changes", "200"},
       {"threads", "N", "I/O threads per HTTP listener", "2"},
       {"demo", "", "seed a demo API, application and a fresh key (printed)", ""},
+      {"signup", "", "let anyone create a subscriber account (POST /api/v1/signup)", ""},
+      {"secure-cookies", "", "mark the portal session cookie Secure (serve the portals over HTTPS)", ""},
       {"demo-upstream", "URL", "upstream of the demo API", "http://127.0.0.1:9090"},
       {"help", "", "print this help", ""},
   };
@@ -115,6 +118,7 @@ int Serve(int argc, char** argv) {
       std::chrono::milliseconds(poll_ms));
   // A write returns once the enforcer applies it (bounded: a huge snapshot may take longer).
   control::Service service(*db, clock, [&] { refresher.NotifyAndWait(std::chrono::milliseconds(500)); });
+  service.accounts().SetSignupEnabled(flags.Has("signup"));
 
   if (control_role) {
     const char* given = std::getenv("TOLLGATE_ADMIN_PASSWORD");
@@ -167,7 +171,10 @@ int Serve(int argc, char** argv) {
   std::unique_ptr<adapters::envoy::GrpcServer> grpc;
 
   if (control_role) {
-    management = std::make_unique<adapters::rest::ManagementApi>(service, [] { return true; }, &usage);
+    adapters::rest::ManagementOptions rest_options;
+    rest_options.secure_cookies = flags.Has("secure-cookies");
+    management = std::make_unique<adapters::rest::ManagementApi>(service, [] { return true; }, &usage,
+                                                                 rest_options);
     management_server = std::make_unique<http::Server>(
         http::ServerOptions{listen, http_port, threads, 1 << 20, std::chrono::seconds(60), "management"},
         [&](const http::Request& r, const http::RequestContext& c) { return (*management)(r, c); });

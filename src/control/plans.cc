@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "control/audit.h"
 #include "control/service.h"
 #include "control/validation.h"
 #include "crypto/crypto.h"
@@ -51,6 +52,7 @@ Result<Plan> Service::CreatePlan(const Principal& who, Plan draft) {
   if (auto s = ValidatePlan(draft); !s.ok()) return s.error();
   draft.id = crypto::RandomUuid();
   draft.created_at = clock_.NowSeconds();
+  auto audit = OpenAudit(clock_, who.user, "plan.create", "plan", draft.id, "", Summary(draft));
   return Changed(store_.CreatePlan(draft));
 }
 
@@ -79,11 +81,17 @@ Result<Plan> Service::UpdatePlan(const Principal& who, std::string_view id, Plan
   if (auto s = ValidatePlan(draft); !s.ok()) return s.error();
   draft.id = current->id;
   draft.created_at = current->created_at;
+  auto audit = OpenAudit(clock_, who.user, "plan.update", "plan", draft.id, Summary(*current),
+                         Summary(draft));
   return Changed(store_.UpdatePlan(draft));
 }
 
 Status Service::DeletePlan(const Principal& who, std::string_view id) {
   if (auto s = RequireAdmin(who); !s.ok()) return s;
+  auto current = store_.GetPlan(id);
+  if (!current.ok()) return current.error();
+  auto audit =
+      OpenAudit(clock_, who.user, "plan.delete", "plan", current->id, Summary(*current), "");
   return Changed(store_.DeletePlan(id));
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "control/accounts.h"
+#include "control/audit.h"
 #include "control/validation.h"
 #include "core/lifecycle.h"
 #include "crypto/crypto.h"
@@ -28,7 +30,12 @@ store::PageRequest Clamp(store::PageRequest page) {
 }  // namespace
 
 Service::Service(store::Store& store, const Clock& clock, std::function<void()> on_change)
-    : store_(store), clock_(clock), on_change_(std::move(on_change)) {}
+    : store_(store),
+      clock_(clock),
+      on_change_(std::move(on_change)),
+      accounts_(std::make_unique<Accounts>(store, clock)) {}
+
+Service::~Service() = default;
 
 Status Service::RequirePublisher(const Principal& who) const {
   if (who.role == Role::kAdmin || who.role == Role::kPublisher) return Ok();
@@ -56,6 +63,7 @@ Result<AdminBootstrap> Service::EnsureAdmin(std::optional<std::string> password)
   if (!hash.ok()) return hash.error();
   User admin{crypto::RandomUuid(), "admin", Role::kAdmin, std::move(hash.value()),
              clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, "system", "user.create", "user", admin.id, "", Summary(admin));
   auto created = store_.CreateUser(admin);
   if (!created.ok()) {
     // Another process sharing the store created it first: that admin stands.
@@ -67,18 +75,7 @@ Result<AdminBootstrap> Service::EnsureAdmin(std::optional<std::string> password)
 }
 
 Result<Principal> Service::Authenticate(std::string_view user, std::string_view password) {
-  const Error denied{ErrorKind::kUnauthenticated, "invalid_login", "unknown user or wrong password",
-                     {}};
-  auto found = store_.GetUserByName(user);
-  if (!found.ok()) {
-    if (found.error().kind != ErrorKind::kNotFound) return found.error();
-    // Spend the same time as a real check so that user names cannot be probed by timing.
-    static const std::string dummy = crypto::HashPassword("tollgate-dummy").value();
-    crypto::VerifyPassword(dummy, password);
-    return denied;
-  }
-  if (!crypto::VerifyPassword(found->password_hash, password)) return denied;
-  return Principal{found->name, found->role};
+  return accounts_->AuthenticatePassword(user, password);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,6 +89,7 @@ Result<Api> Service::CreateApi(const Principal& who, Api draft) {
   draft.lifecycle = Lifecycle::kCreated;
   draft.created_by = who.user;
   draft.created_at = draft.updated_at = clock_.NowSeconds();
+  auto audit = OpenAudit(clock_, who.user, "api.create", "api", draft.id, "", Summary(draft));
   return Changed(store_.CreateApi(draft));
 }
 
@@ -109,13 +107,21 @@ Result<Api> Service::UpdateApi(const Principal& who, std::string_view id, Api dr
   if (auto s = RequirePublisher(who); !s.ok()) return s.error();
   if (auto s = ValidateApi(draft); !s.ok()) return s.error();
   if (auto s = CheckApiPlans(draft); !s.ok()) return s.error();
+  auto current = store_.GetApi(id);
+  if (!current.ok()) return current.error();
   draft.id = std::string(id);
   draft.updated_at = clock_.NowSeconds();
+  draft.lifecycle = current->lifecycle;  // for the summary: UpdateApi keeps it
+  auto audit = OpenAudit(clock_, who.user, "api.update", "api", draft.id, Summary(*current),
+                         Summary(draft));
   return Changed(store_.UpdateApi(draft));
 }
 
 Status Service::DeleteApi(const Principal& who, std::string_view id) {
   if (auto s = RequirePublisher(who); !s.ok()) return s;
+  auto current = store_.GetApi(id);
+  if (!current.ok()) return current.error();
+  auto audit = OpenAudit(clock_, who.user, "api.delete", "api", current->id, Summary(*current), "");
   return Changed(store_.DeleteApi(id));
 }
 
@@ -133,6 +139,12 @@ Result<Api> Service::ChangeLifecycle(const Principal& who, std::string_view id,
                                               std::string(ToString(api->lifecycle)));
   }
   LifecycleEvent event{api->id, api->lifecycle, *next, who.user, clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, who.user, "api.lifecycle", "api", api->id,
+                         JsonSummary().Add("lifecycle", ToString(event.from)).str(),
+                         JsonSummary()
+                             .Add("lifecycle", ToString(event.to))
+                             .Add("action", action)
+                             .str());
   return Changed(store_.TransitionApi(event));
 }
 
@@ -161,6 +173,8 @@ Result<Application> Service::CreateApplication(const Principal& who, Application
   draft.id = crypto::RandomUuid();
   draft.owner = who.user;
   draft.created_at = clock_.NowSeconds();
+  auto audit = OpenAudit(clock_, who.user, "application.create", "application", draft.id, "",
+                         Summary(draft));
   return Changed(store_.CreateApplication(draft));
 }
 
@@ -180,15 +194,20 @@ Result<Application> Service::UpdateApplication(const Principal& who, std::string
   if (!app.ok()) return app.error();
   if (auto s = ValidateApplication(draft); !s.ok()) return s.error();
   if (auto s = CheckApplicationPlan(draft); !s.ok()) return s.error();
+  const std::string before = Summary(*app);
   app->name = std::move(draft.name);
   app->description = std::move(draft.description);
   app->plan = std::move(draft.plan);
+  auto audit = OpenAudit(clock_, who.user, "application.update", "application", app->id, before,
+                         Summary(*app));
   return Changed(store_.UpdateApplication(*app));
 }
 
 Status Service::DeleteApplication(const Principal& who, std::string_view id) {
   auto app = OwnedApplication(who, id);
   if (!app.ok()) return app.error();
+  auto audit = OpenAudit(clock_, who.user, "application.delete", "application", app->id,
+                         Summary(*app), "");
   return Changed(store_.DeleteApplication(id));
 }
 
@@ -214,6 +233,8 @@ Result<Subscription> Service::Subscribe(const Principal& who, std::string_view a
   }
   Subscription sub{crypto::RandomUuid(), app->id, api->id, std::move(plan),
                    SubscriptionStatus::kActive, clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, who.user, "subscription.create", "subscription", sub.id, "",
+                         Summary(sub));
   return Changed(store_.CreateSubscription(sub));
 }
 
@@ -229,6 +250,8 @@ Status Service::Unsubscribe(const Principal& who, std::string_view application_i
                             std::string_view subscription_id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
+  auto audit = OpenAudit(clock_, who.user, "subscription.delete", "subscription", subscription_id,
+                         JsonSummary().Add("applicationId", app->id).str(), "");
   return Changed(store_.DeleteSubscription(application_id, subscription_id));
 }
 
@@ -246,6 +269,8 @@ Result<IssuedKey> Service::CreateApiKey(const Principal& who, std::string_view a
   out.record = ApiKey{crypto::RandomUuid(), app->id, name.empty() ? "default" : std::move(name),
                       out.key.substr(0, kKeyPrefixShown), crypto::Sha256Hex(out.key), now,
                       expires_at};
+  auto audit = OpenAudit(clock_, who.user, "key.create", "key", out.record.id, "",
+                         Summary(out.record));
   auto stored = Changed(store_.CreateApiKey(out.record));
   if (!stored.ok()) return stored.error();
   out.record = std::move(stored.value());
@@ -263,6 +288,8 @@ Status Service::DeleteApiKey(const Principal& who, std::string_view application_
                              std::string_view key_id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
+  auto audit = OpenAudit(clock_, who.user, "key.revoke", "key", key_id,
+                         JsonSummary().Add("applicationId", app->id).str(), "");
   return Changed(store_.DeleteApiKey(application_id, key_id));
 }
 

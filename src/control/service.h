@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,8 @@ struct AdminBootstrap {
   std::string generated_password;  // set when created without a given password
 };
 
+class Accounts;  // control/accounts.h: users, sessions, tokens, audit log
+
 // Prefix of every API key Tollgate issues: makes leaked keys recognisable by scanners.
 inline constexpr std::string_view kApiKeyPrefix = "tg_";
 
@@ -44,11 +47,21 @@ class Service {
   // `store` and `clock` must outlive the service. `on_change` runs after each committed write;
   // it must be cheap and thread-safe (e.g. wake the snapshot refresher).
   Service(store::Store& store, const Clock& clock, std::function<void()> on_change);
+  ~Service();
+
+  // Users, sessions, personal access tokens and the audit log (control/accounts.h).
+  Accounts& accounts() { return *accounts_; }
+
+  // Roles (docs/roles.md is the full table): admins may do everything; publishers manage every
+  // API (and its lifecycle); every user reads plans and owns applications, subscriptions and
+  // keys, seeing only their own (admins see all); only admins change plans and users. Every
+  // change records an audit entry in the same transaction (control/audit.h).
 
   // --- Users and authentication.
   // Creates user `admin` when the store has no user yet, with `password` or a generated one.
   Result<AdminBootstrap> EnsureAdmin(std::optional<std::string> password);
-  // Checks a user's password (argon2). Unknown user and wrong password give the same error.
+  // Checks a user's password (Accounts::AuthenticatePassword). Unknown user, wrong password and
+  // disabled user give the same error.
   Result<Principal> Authenticate(std::string_view user, std::string_view password);
 
   // --- Publisher. Drafts are validated and normalised; ids and timestamps are assigned here.
@@ -124,6 +137,7 @@ class Service {
   store::Store& store_;
   const Clock& clock_;
   std::function<void()> on_change_;
+  std::unique_ptr<Accounts> accounts_;
 };
 
 }  // namespace tollgate::control

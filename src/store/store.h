@@ -8,16 +8,20 @@
 //   a check made by the caller): violations come back as kConflict / kNotFound errors with stable
 //   codes, never as partial writes.
 // - Methods are thread-safe; a backend serialises or pools connections as it needs.
+// - Audit: a write made while an AuditScope is open on the calling thread records the scope's
+//   entry in the same transaction (see store/audit_scope.h for the exact rules).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/model.h"
 #include "core/status.h"
+#include "store/audit_scope.h"
 
 namespace tollgate::store {
 
@@ -109,10 +113,53 @@ class Store {
   // Rows whose window has not ended at `now` (window_end > now), ordered by key, window_start.
   virtual Result<std::vector<QuotaUsage>> LoadQuotaUsage(int64_t now) = 0;
 
-  // --- Users. Conflict: "user_name_taken". Not found: "user_not_found".
+  // --- Users, personal access tokens, sessions and the audit log. Not enforcer configuration:
+  // these writes do not bump the revision (the snapshot does not contain them).
+  //
+  // Users. Conflict: "user_name_taken". Not found: "user_not_found". A user's name is their
+  // identity (applications, tokens and sessions name it) and never changes: UpdateUser replaces
+  // email, role, password_hash and disabled, keeping name and created_at. An "active admin" is a
+  // user with role admin that is not disabled: UpdateUser and DeleteUser refuse, with kConflict
+  // "last_admin", a change that would leave none (checked inside the write transaction).
+  // DeleteUser refuses a user who still owns applications (kConflict "user_has_applications",
+  // so that a later user of the same name cannot inherit them) and deletes the user's access
+  // tokens and sessions with it.
   virtual Result<User> CreateUser(const User& user) = 0;
+  virtual Result<User> GetUser(std::string_view id) = 0;
   virtual Result<User> GetUserByName(std::string_view name) = 0;
+  // Ordered by created_at then id.
+  virtual Result<Page<User>> ListUsers(const PageRequest& page) = 0;
+  virtual Result<User> UpdateUser(const User& user) = 0;
+  virtual Status DeleteUser(std::string_view id) = 0;
   virtual Result<int64_t> CountUsers() = 0;
+
+  // Personal access tokens (hash only). Conflict: "access_token_taken" (same hash). Not found:
+  // "user_not_found" (creating for an unknown user), "access_token_not_found".
+  virtual Result<AccessToken> CreateAccessToken(const AccessToken& token) = 0;
+  // The user's tokens ordered by created_at then id; an unknown user has none.
+  virtual Result<std::vector<AccessToken>> ListAccessTokens(std::string_view user) = 0;
+  // Finds a token by the SHA-256 (hex) of its value: one indexed lookup. Expiry is the caller's.
+  virtual Result<AccessToken> GetAccessTokenByHash(std::string_view hash) = 0;
+  virtual Status DeleteAccessToken(std::string_view user, std::string_view id) = 0;
+
+  // Portal sessions, keyed by the SHA-256 (hex) of the cookie value. CreateSession also deletes
+  // sessions that have expired at `now` (housekeeping). Conflict: "session_taken". Not found:
+  // "user_not_found" (create), "session_not_found". Expiry is the caller's to check.
+  virtual Status CreateSession(const Session& session, int64_t now) = 0;
+  virtual Result<Session> GetSession(std::string_view hash) = 0;
+  virtual Status DeleteSession(std::string_view hash) = 0;
+
+  // The audit log, newest first (by seq). Empty filter fields match everything; `from`/`to`
+  // bound `at` inclusively. Entries are written only through AuditScope.
+  struct AuditQuery {
+    std::string actor;
+    std::string action;
+    std::string target_type;
+    std::string target_id;
+    std::optional<int64_t> from;
+    std::optional<int64_t> to;
+  };
+  virtual Result<Page<AuditEntry>> ListAudit(const AuditQuery& query, const PageRequest& page) = 0;
 };
 
 }  // namespace tollgate::store

@@ -5,8 +5,10 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "adapters/rest/attempt_limiter.h"
+#include "adapters/rest/authn.h"
 #include "adapters/rest/json_mapping.h"
-#include "crypto/crypto.h"
+#include "adapters/rest/replies.h"
 
 namespace tollgate::adapters::rest {
 namespace json = boost::json;
@@ -14,35 +16,6 @@ namespace beast_http = boost::beast::http;
 using beast_http::verb;
 
 namespace {
-
-unsigned StatusFor(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kInvalid: return 400;
-    case ErrorKind::kUnauthenticated: return 401;
-    case ErrorKind::kForbidden: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kConflict: return 409;
-    case ErrorKind::kUnavailable: return 503;
-    case ErrorKind::kInternal: return 500;
-  }
-  return 500;
-}
-
-tollgate::http::Response ErrorResponse(const tollgate::http::Request& req, const Error& e) {
-  return tollgate::http::Problem(StatusFor(e.kind), e.code, e.message, e.field, req.version());
-}
-
-tollgate::http::Response JsonResponse(const tollgate::http::Request& req, unsigned status, const json::value& body) {
-  tollgate::http::Response res{static_cast<beast_http::status>(status), req.version()};
-  res.set(beast_http::field::content_type, "application/json");
-  res.set(beast_http::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
-  return res;
-}
-
-tollgate::http::Response NoContent(const tollgate::http::Request& req) {
-  return tollgate::http::Response{beast_http::status::no_content, req.version()};
-}
 
 template <class T>
 tollgate::http::Response Reply(const tollgate::http::Request& req, const Result<T>& result, unsigned status = 200) {
@@ -67,63 +40,16 @@ tollgate::http::Response ReplyPage(const tollgate::http::Request& req, const Res
                                    {"limit", page.limit}});
 }
 
-// Parses the body as JSON; an empty body is an empty object.
-Result<json::value> ParseBody(const tollgate::http::Request& req) {
-  if (req.body().empty()) return json::value(json::object());
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body(), ec);
-  if (ec) return Error{ErrorKind::kInvalid, "invalid_json", "the body is not valid JSON: " + ec.message(), {}};
-  if (!v.is_object()) return Invalid("", "the body must be a JSON object", "invalid_body");
-  return v;
-}
-
-// ?offset=&limit= with defaults 0 and 50; bad numbers are errors naming the parameter.
-Result<store::PageRequest> PageFrom(const tollgate::http::Request& req) {
-  store::PageRequest page;
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return page;
-  for (auto param : url->params()) {
-    int64_t* target = param.key == "offset" ? &page.offset : param.key == "limit" ? &page.limit : nullptr;
-    if (target == nullptr) continue;
-    try {
-      size_t used = 0;
-      *target = std::stoll(std::string(param.value), &used);
-      if (used != param.value.size() || *target < 0) throw std::invalid_argument("");
-    } catch (const std::exception&) {
-      return Invalid(std::string(param.key), std::string(param.key) + " must be a non-negative integer",
-                     "invalid_query");
-    }
-  }
-  if (page.limit < 1 || page.limit > 500) {
-    return Invalid("limit", "limit is between 1 and 500", "invalid_query");
-  }
-  return page;
-}
-
-// Credentials from "Authorization: Basic base64(user:password)".
-Result<control::Principal> Authenticate(control::Service& service, const tollgate::http::Request& req) {
-  const Error missing{ErrorKind::kUnauthenticated, "authentication_required",
-                      "send HTTP Basic credentials of a Tollgate user", {}};
-  auto header = req.find(beast_http::field::authorization);
-  if (header == req.end()) return missing;
-  std::string_view value = header->value();
-  constexpr std::string_view kBasic = "Basic ";
-  if (value.size() <= kBasic.size() || !boost::beast::iequals(value.substr(0, kBasic.size()), kBasic)) {
-    return missing;
-  }
-  auto decoded = crypto::Base64Decode(value.substr(kBasic.size()));
-  if (!decoded) return missing;
-  const size_t colon = decoded->find(':');
-  if (colon == std::string::npos) return missing;
-  return service.Authenticate(std::string_view(*decoded).substr(0, colon),
-                              std::string_view(*decoded).substr(colon + 1));
-}
-
 }  // namespace
 
 ManagementApi::ManagementApi(control::Service& service, std::function<bool()> ready,
-                             control::UsageSource* usage)
-    : service_(service), ready_(std::move(ready)), usage_(usage) {
+                             control::UsageSource* usage, ManagementOptions options)
+    : service_(service),
+      ready_(std::move(ready)),
+      usage_(usage),
+      options_(options),
+      signup_limiter_(std::make_unique<AttemptLimiter>(options.signup_attempts,
+                                                       options.signup_window_seconds)) {
   router_.Add(verb::get, "/healthz", [](const tollgate::http::Request& req, const tollgate::http::RequestContext&,
                                         const tollgate::http::PathParams&) {
     return JsonResponse(req, 200, json::object{{"status", "ok"}});
@@ -140,7 +66,11 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
   AddApiRoutes();
   AddApplicationRoutes();
   AddPlanRoutes();
+  AddAccountRoutes();
+  AddSessionRoutes();
 }
+
+ManagementApi::~ManagementApi() = default;
 
 tollgate::http::Response ManagementApi::operator()(const tollgate::http::Request& request,
                                          const tollgate::http::RequestContext& context) const {
@@ -151,14 +81,24 @@ void ManagementApi::Route(verb method, std::string pattern, AuthedHandler handle
   router_.Add(method, std::move(pattern),
               [this, handler = std::move(handler)](const tollgate::http::Request& req, const tollgate::http::RequestContext&,
                                                    const tollgate::http::PathParams& params) {
-                auto who = Authenticate(service_, req);
-                if (!who.ok()) {
-                  tollgate::http::Response res = ErrorResponse(req, who.error());
-                  res.set(beast_http::field::www_authenticate, "Basic realm=\"tollgate\", charset=\"UTF-8\"");
+                auto caller = AuthenticateRequest(service_.accounts(), req);
+                if (!caller.ok()) {
+                  tollgate::http::Response res = ErrorResponse(req, caller.error());
+                  if (caller.error().kind == ErrorKind::kUnauthenticated) {
+                    res.set(beast_http::field::www_authenticate,
+                            caller.error().code == "invalid_token"
+                                ? "Bearer realm=\"tollgate\", error=\"invalid_token\""
+                                : "Basic realm=\"tollgate\", charset=\"UTF-8\"");
+                  }
                   return res;
                 }
-                return handler(*who, req, params);
+                return handler(caller->who, req, params);
               });
+}
+
+void ManagementApi::PublicRoute(verb method, std::string pattern,
+                                tollgate::http::RouteHandler handler) {
+  router_.Add(method, std::move(pattern), std::move(handler));
 }
 
 void ManagementApi::AddApiRoutes() {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/status.h"
+#include "store/audit_scope.h"
 
 namespace tollgate::store::sqlite {
 
@@ -84,18 +85,37 @@ Status BumpRevision(sqlite3* db);
 // Rolls back if a transaction is still open (some errors make SQLite roll back by itself).
 void RollbackIfOpen(sqlite3* db);
 
-// Runs `fn` (returning Result<T> or Status) between `begin` and COMMIT, bumping the revision
-// before COMMIT when `bump` is set; on any error nothing is kept.
+// Inserts `entry` into audit_log (seq assigned by SQLite); sqlite_audit.cc.
+Status InsertAuditEntry(sqlite3* db, const AuditEntry& entry);
+
+enum class TxMode {
+  kRead,              // BEGIN: a consistent read
+  kWrite,             // BEGIN IMMEDIATE, bump the revision, record the pending audit entry
+  kUnversionedWrite,  // BEGIN IMMEDIATE, record the pending audit entry, no revision bump
+};
+
+// Runs `fn` (returning Result<T> or Status) in a transaction of `mode`; on any error nothing is
+// kept. Writes follow store/audit_scope.h: the calling thread's unrecorded AuditScope entry is
+// inserted right before COMMIT and marked recorded once COMMIT succeeded.
 template <class F>
-auto InTx(sqlite3* db, const char* begin, bool bump, F&& fn) -> std::invoke_result_t<F&> {
-  if (auto s = ExecSql(db, begin); !s.ok()) return s.error();
+auto InTx(sqlite3* db, TxMode mode, F&& fn) -> std::invoke_result_t<F&> {
+  const bool write = mode != TxMode::kRead;
+  if (auto s = ExecSql(db, write ? "BEGIN IMMEDIATE" : "BEGIN"); !s.ok()) return s.error();
   auto result = fn();
   if (!result.ok()) {
     RollbackIfOpen(db);
     return result;
   }
-  if (bump) {
+  if (mode == TxMode::kWrite) {
     if (auto s = BumpRevision(db); !s.ok()) {
+      RollbackIfOpen(db);
+      return s.error();
+    }
+  }
+  AuditScope* audit = write ? AuditScope::Current() : nullptr;
+  if (audit != nullptr && audit->recorded()) audit = nullptr;
+  if (audit != nullptr) {
+    if (auto s = InsertAuditEntry(db, audit->entry()); !s.ok()) {
       RollbackIfOpen(db);
       return s.error();
     }
@@ -104,6 +124,7 @@ auto InTx(sqlite3* db, const char* begin, bool bump, F&& fn) -> std::invoke_resu
     RollbackIfOpen(db);
     return s.error();
   }
+  if (audit != nullptr) audit->MarkRecorded();
   return result;
 }
 
@@ -112,21 +133,22 @@ auto InTx(sqlite3* db, const char* begin, bool bump, F&& fn) -> std::invoke_resu
 // revision is bumped and everything commits together.
 template <class F>
 auto InWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
-  return InTx(db, "BEGIN IMMEDIATE", true, std::forward<F>(fn));
+  return InTx(db, TxMode::kWrite, std::forward<F>(fn));
 }
 
-// Like InWriteTx but without bumping the revision: for writes that are not configuration
-// (quota counters), which readers of the snapshot must not be woken for.
+// Like InWriteTx but without bumping the revision: for writes that are not enforcer
+// configuration (quota counters, users, tokens, sessions), which readers of the snapshot must not
+// be woken for.
 template <class F>
 auto InUnversionedWriteTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
-  return InTx(db, "BEGIN IMMEDIATE", false, std::forward<F>(fn));
+  return InTx(db, TxMode::kUnversionedWrite, std::forward<F>(fn));
 }
 
 // One read transaction: every SELECT inside sees the same committed state (WAL snapshot taken at
 // the first read).
 template <class F>
 auto InReadTx(sqlite3* db, F&& fn) -> std::invoke_result_t<F&> {
-  return InTx(db, "BEGIN", false, std::forward<F>(fn));
+  return InTx(db, TxMode::kRead, std::forward<F>(fn));
 }
 
 }  // namespace tollgate::store::sqlite

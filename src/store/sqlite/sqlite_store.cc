@@ -1,6 +1,7 @@
-// SqliteStore: opening the database, the revision, the snapshot read and users.
+// SqliteStore: opening the database, the revision and the snapshot read.
 // APIs live in sqlite_apis.cc; applications, subscriptions and keys in sqlite_applications.cc;
-// plans and quota usage in sqlite_plans.cc.
+// plans and quota usage in sqlite_plans.cc; users, tokens and sessions in sqlite_users.cc; the
+// audit log in sqlite_audit.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -84,40 +85,6 @@ Result<SnapshotData> SqliteStore::LoadSnapshotData() {
     data.plans = std::move(plans.value());
     return data;
   });
-}
-
-Result<User> SqliteStore::CreateUser(const User& user) {
-  std::lock_guard lock(mu_);
-  return InWriteTx(db_, [&]() -> Result<User> {
-    Stmt st(db_,
-            "INSERT INTO users (id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)");
-    st.Bind(1, user.id).Bind(2, user.name).Bind(3, ToString(user.role));
-    st.Bind(4, user.password_hash).Bind(5, user.created_at);
-    if (auto s = st.Exec(); !s.ok()) {
-      return MapConstraint(
-          st, s.error(),
-          {{"users.name", Conflict("user_name_taken", "a user with this name exists")}});
-    }
-    return user;
-  });
-}
-
-Result<User> SqliteStore::GetUserByName(std::string_view name) {
-  std::lock_guard lock(mu_);
-  Stmt st(db_, "SELECT id, name, role, password_hash, created_at FROM users WHERE name = ?");
-  st.Bind(1, name);
-  auto row = st.Step();
-  if (!row.ok()) return row.error();
-  if (!*row) return NotFound("user_not_found", "no user with this name");
-  const std::string role = st.Text(2);
-  auto parsed = ParseRole(role);
-  if (!parsed) return Internal("corrupt row in users: role = '" + role + "'");
-  return User{st.Text(0), st.Text(1), *parsed, st.Text(3), st.Int(4)};
-}
-
-Result<int64_t> SqliteStore::CountUsers() {
-  std::lock_guard lock(mu_);
-  return QueryInt(db_, "SELECT COUNT(*) FROM users");
 }
 
 }  // namespace tollgate::store

@@ -79,9 +79,25 @@ class SqliteStore final : public Store {
   Status SaveQuotaUsage(const std::vector<QuotaUsage>& usage, int64_t now) override;
   Result<std::vector<QuotaUsage>> LoadQuotaUsage(int64_t now) override;
 
+  // Users, tokens, sessions: sqlite_users.cc; the audit log: sqlite_audit.cc.
   Result<User> CreateUser(const User& user) override;
+  Result<User> GetUser(std::string_view id) override;
   Result<User> GetUserByName(std::string_view name) override;
+  Result<Page<User>> ListUsers(const PageRequest& page) override;
+  Result<User> UpdateUser(const User& user) override;
+  Status DeleteUser(std::string_view id) override;
   Result<int64_t> CountUsers() override;
+
+  Result<AccessToken> CreateAccessToken(const AccessToken& token) override;
+  Result<std::vector<AccessToken>> ListAccessTokens(std::string_view user) override;
+  Result<AccessToken> GetAccessTokenByHash(std::string_view hash) override;
+  Status DeleteAccessToken(std::string_view user, std::string_view id) override;
+
+  Status CreateSession(const Session& session, int64_t now) override;
+  Result<Session> GetSession(std::string_view hash) override;
+  Status DeleteSession(std::string_view hash) override;
+
+  Result<Page<AuditEntry>> ListAudit(const AuditQuery& query, const PageRequest& page) override;
 
  private:
   explicit SqliteStore(sqlite3* db);

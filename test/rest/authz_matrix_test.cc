@@ -1,0 +1,236 @@
+// The authorization matrix of the management REST API: every route the router knows × every kind
+// of caller → the status class it must get. Each cell runs on a fresh copy of one seeded store,
+// through a real ManagementApi, authenticated by personal access tokens.
+//
+// A route without a row fails this test: whoever adds a route adds its row here (and to
+// docs/roles.md).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cctype>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rest/rest_harness.h"
+
+namespace tollgate::adapters::rest {
+namespace {
+
+using namespace testing;  // NOLINT(google-build-using-namespace)
+using beast_http::verb;
+
+enum Caller { kAnonymous, kOwner, kOtherSubscriber, kPublisher, kAdmin, kCallers };
+constexpr std::array<const char*, kCallers> kCallerNames{"anonymous", "subscriber-owner",
+                                                         "other subscriber", "publisher", "admin"};
+
+// "2xx", "401", "403", "404" (or another exact status) per caller, in Caller order.
+struct Row {
+  verb method;
+  std::string pattern;
+  std::string body;  // a valid body, so that an allowed caller gets 2xx
+  std::array<std::string, kCallers> expect;
+};
+
+const std::array<std::string, kCallers> kEveryone{"2xx", "2xx", "2xx", "2xx", "2xx"};
+const std::array<std::string, kCallers> kAnyUser{"401", "2xx", "2xx", "2xx", "2xx"};
+const std::array<std::string, kCallers> kPublishers{"401", "403", "403", "2xx", "2xx"};
+const std::array<std::string, kCallers> kAdmins{"401", "403", "403", "403", "2xx"};
+// Owner-scoped: other people's applications do not exist for them (404, no probing).
+const std::array<std::string, kCallers> kOwnerOrAdmin{"401", "2xx", "404", "404", "2xx"};
+const std::array<std::string, kCallers> kSelfOnly{"401", "2xx", "404", "404", "404"};
+const std::array<std::string, kCallers> kSessionOnly{"401", "401", "401", "401", "401"};
+
+const std::string kNewApi =
+    R"({"name":"New","version":"v1","context":"/new/v1","upstream":"http://new:80",)"
+    R"("resources":[{"method":"GET","path":"/x"}]})";
+const std::string kApiA =
+    R"({"name":"A","version":"v1","context":"/a/v1","upstream":"http://a:80","description":"edited",)"
+    R"("resources":[{"method":"GET","path":"/x"}],"plans":["Gold"]})";
+const std::string kPassword = "matrix password 1";
+
+std::vector<Row> Table(const std::string& api_b_id) {
+  const std::string app = "/api/v1/applications/{id}";
+  return {
+      {verb::get, "/healthz", "", kEveryone},
+      {verb::get, "/readyz", "", kEveryone},
+      {verb::get, "/api/v1/me", "", kAnyUser},
+
+      {verb::get, "/api/v1/apis", "", kPublishers},
+      {verb::post, "/api/v1/apis", kNewApi, kPublishers},
+      {verb::get, "/api/v1/apis/{id}", "", kPublishers},
+      {verb::put, "/api/v1/apis/{id}", kApiA, kPublishers},
+      {verb::delete_, "/api/v1/apis/{id}", "", kPublishers},
+      {verb::post, "/api/v1/apis/{id}/lifecycle", R"({"action":"deprecate"})", kPublishers},
+      {verb::get, "/api/v1/apis/{id}/lifecycle", "", kPublishers},
+
+      {verb::get, "/api/v1/applications", "", kAnyUser},
+      {verb::post, "/api/v1/applications", R"({"name":"new-app"})", kAnyUser},
+      {verb::get, app, "", kOwnerOrAdmin},
+      {verb::put, app, R"({"name":"renamed"})", kOwnerOrAdmin},
+      {verb::delete_, app, "", kOwnerOrAdmin},
+      {verb::get, app + "/subscriptions", "", kOwnerOrAdmin},
+      {verb::post, app + "/subscriptions", R"({"apiId":")" + api_b_id + R"("})", kOwnerOrAdmin},
+      {verb::delete_, app + "/subscriptions/{subId}", "", kOwnerOrAdmin},
+      {verb::get, app + "/subscriptions/{subId}/usage", "", kOwnerOrAdmin},
+      {verb::get, app + "/api-keys", "", kOwnerOrAdmin},
+      {verb::post, app + "/api-keys", R"({"name":"k"})", kOwnerOrAdmin},
+      {verb::delete_, app + "/api-keys/{keyId}", "", kOwnerOrAdmin},
+
+      {verb::get, "/api/v1/plans", "", kAnyUser},
+      {verb::post, "/api/v1/plans", R"({"name":"Platinum"})", kAdmins},
+      {verb::get, "/api/v1/plans/{id}", "", kAnyUser},
+      {verb::put, "/api/v1/plans/{id}", R"({"description":"cheaper"})", kAdmins},
+      {verb::delete_, "/api/v1/plans/{id}", "", kAdmins},
+
+      {verb::get, "/api/v1/users", "", kAdmins},
+      {verb::post, "/api/v1/users", R"({"name":"newuser","password":")" + kPassword + R"("})",
+       kAdmins},
+      {verb::get, "/api/v1/users/{id}", "", kAdmins},
+      {verb::put, "/api/v1/users/{id}", R"({"email":"v@example.com"})", kAdmins},
+      {verb::delete_, "/api/v1/users/{id}", "", kAdmins},
+      {verb::get, "/api/v1/audit", "", kAdmins},
+
+      {verb::get, "/api/v1/me/tokens", "", kAnyUser},
+      {verb::post, "/api/v1/me/tokens", R"({"name":"t"})", kAnyUser},
+      {verb::delete_, "/api/v1/me/tokens/{id}", "", kSelfOnly},  // the owner's token
+
+      // Public: signup (enabled here) and login ignore who calls.
+      {verb::post, "/api/v1/signup", R"({"name":"newbie","password":")" + kPassword + R"("})",
+       kEveryone},
+      {verb::post, "/api/v1/session", R"({"name":"owner","password":")" + kPassword + R"("})",
+       kEveryone},
+      {verb::get, "/api/v1/session", "", kSessionOnly},  // answers the session cookie only
+      {verb::delete_, "/api/v1/session", "", kAnyUser},
+  };
+}
+
+// One seeded store, copied for every cell.
+class AuthzMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto template_db = dir_.path() / "template.db";
+    RestHarness seed(template_db);
+    auto& store = seed.store();
+    const std::string hash = crypto::HashPassword(kPassword).value();
+    const std::array<std::pair<const char*, Role>, kCallers> users{{{"", Role::kSubscriber},
+                                                                    {"owner", Role::kSubscriber},
+                                                                    {"other", Role::kSubscriber},
+                                                                    {"pub", Role::kPublisher},
+                                                                    {"root", Role::kAdmin}}};
+    for (int c = kOwner; c < kCallers; ++c) {
+      User u{std::string("user-") + users[c].first, users[c].first, users[c].second, hash, 1};
+      ASSERT_TRUE(store.CreateUser(u).ok());
+      auto token = seed.accounts().CreateToken({u.name, u.role}, "matrix", std::nullopt);
+      ASSERT_TRUE(token.ok());
+      tokens_[c] = token->token;
+      if (c == kOwner) ids_["/api/v1/me/tokens/{id}"] = token->record.id;
+    }
+    User victim{"user-victim", "victim", Role::kSubscriber, hash, 1};
+    ASSERT_TRUE(store.CreateUser(victim).ok());
+    ids_["/api/v1/users/{id}"] = victim.id;
+
+    const control::Principal root{"root", Role::kAdmin}, owner{"owner", Role::kSubscriber};
+    auto& service = seed.service();
+    ASSERT_TRUE(service.CreatePlan(root, Plan{.name = "Gold"}).ok());
+    auto spare = service.CreatePlan(root, Plan{.name = "Spare"});
+    ASSERT_TRUE(spare.ok());
+    ids_["/api/v1/plans/{id}"] = spare->id;
+    auto make_api = [&](const std::string& name) {
+      Api api;
+      api.name = name;
+      api.version = "v1";
+      api.context = "/" + std::string(1, static_cast<char>(std::tolower(name[0]))) + "/v1";
+      api.upstream = "http://" + name + ":80";
+      api.resources = {{"GET", "/x", AuthType::kApiKey, {}, {}}};
+      api.plans = {"Gold"};
+      auto created = service.CreateApi(root, api);
+      EXPECT_TRUE(created.ok()) << created.error().message;
+      EXPECT_TRUE(service.ChangeLifecycle(root, created->id, "publish").ok());
+      return created->id;
+    };
+    ids_["/api/v1/apis/{id}"] = make_api("A");
+    api_b_ = make_api("B");
+    auto app = service.CreateApplication(owner, Application{.name = "owned"});
+    ASSERT_TRUE(app.ok());
+    ids_["/api/v1/applications/{id}"] = app->id;
+    auto sub = service.Subscribe(owner, app->id, ids_["/api/v1/apis/{id}"], "Gold");
+    ASSERT_TRUE(sub.ok());
+    ids_["{subId}"] = sub->id;
+    auto key = service.CreateApiKey(owner, app->id, "k", std::nullopt);
+    ASSERT_TRUE(key.ok());
+    ids_["{keyId}"] = key->record.id;
+  }
+
+  // The request path for `pattern`: {id} is the seeded resource under that prefix.
+  std::string PathFor(const std::string& pattern) {
+    std::string path = pattern;
+    auto replace = [&](const std::string& token, const std::string& value) {
+      if (const size_t at = path.find(token); at != std::string::npos) {
+        path.replace(at, token.size(), value);
+      }
+    };
+    for (const auto& [prefix, id] : ids_) {
+      if (prefix.front() == '/' && pattern.rfind(prefix, 0) == 0) replace("{id}", id);
+    }
+    replace("{subId}", ids_["{subId}"]);
+    replace("{keyId}", ids_["{keyId}"]);
+    return path;
+  }
+
+  std::string Run(const Row& row, int caller, int cell) {
+    const auto db = dir_.path() / ("cell-" + std::to_string(cell) + ".db");
+    std::filesystem::copy_file(dir_.path() / "template.db", db);
+    RestHarness rest(db);
+    rest.accounts().SetSignupEnabled(true);
+    std::map<std::string, std::string> headers;
+    if (caller != kAnonymous) headers["Authorization"] = "Bearer " + tokens_[caller];
+    Answer a = rest.Call(row.method, PathFor(row.pattern), headers, row.body);
+    last_body_ = a.raw.body();
+    return a.status / 100 == 2 ? "2xx" : std::to_string(a.status);
+  }
+
+  TempDir dir_;
+  std::array<std::string, kCallers> tokens_;
+  std::map<std::string, std::string> ids_;
+  std::string api_b_;
+  std::string last_body_;
+};
+
+TEST_F(AuthzMatrixTest, EveryRouteAnswersEveryCallerAsTheTableSays) {
+  const std::vector<Row> table = Table(api_b_);
+  std::set<std::pair<std::string, std::string>> rows;
+  for (const Row& row : table) {
+    rows.emplace(std::string(beast_http::to_string(row.method)), row.pattern);
+  }
+
+  // The router's routes and the table's rows are the same set.
+  std::set<std::pair<std::string, std::string>> routes;
+  {
+    RestHarness probe(dir_.path() / "probe.db");
+    for (const auto& r : probe.api().router().Routes()) {
+      routes.emplace(std::string(beast_http::to_string(r.method)), r.pattern);
+    }
+  }
+  for (const auto& route : routes) {
+    EXPECT_TRUE(rows.count(route)) << "route " << route.first << " " << route.second
+                                   << " has no row in the authorization matrix: add one (and "
+                                      "to docs/roles.md)";
+  }
+  for (const auto& row : rows) {
+    EXPECT_TRUE(routes.count(row)) << "row " << row.first << " " << row.second << " names no route";
+  }
+
+  int cell = 0;
+  for (const Row& row : table) {
+    if (!routes.count({std::string(beast_http::to_string(row.method)), row.pattern})) continue;
+    for (int caller = 0; caller < kCallers; ++caller) {
+      const std::string got = Run(row, caller, cell++);
+      EXPECT_EQ(got, row.expect[caller]) << beast_http::to_string(row.method) << " " << row.pattern
+                                         << " as " << kCallerNames[caller] << ": " << last_body_;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tollgate::adapters::rest

@@ -1,0 +1,114 @@
+// A management REST API over a real SQLite store in a temporary directory, called as a function
+// with Beast requests (no socket): for the accounts and authorization-matrix tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "adapters/rest/management_api.h"
+#include "control/accounts.h"
+#include "core/clock.h"
+#include "crypto/crypto.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tollgate::adapters::rest::testing {
+
+namespace json = boost::json;
+namespace beast_http = boost::beast::http;
+
+struct Answer {
+  unsigned status = 0;
+  json::value body;
+  tollgate::http::Response raw;
+  std::string Code() const {
+    return body.is_object() && body.as_object().contains("code")
+               ? std::string(body.at("code").as_string())
+               : std::string();
+  }
+};
+
+inline std::string BasicAuth(const std::string& user, const std::string& password) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string in = user + ":" + password;
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return "Basic " + out;
+}
+
+class RestHarness {
+ public:
+  // Opens (creating) the store at `db_path`.
+  explicit RestHarness(const std::filesystem::path& db_path, ManagementOptions options = {}) {
+    auto s = store::SqliteStore::Open(db_path.string());
+    if (!s.ok()) throw std::runtime_error("open store: " + s.error().message);
+    store_ = std::move(s.value());
+    service_ = std::make_unique<control::Service>(*store_, clock_, nullptr);
+    api_ = std::make_unique<ManagementApi>(*service_, nullptr, nullptr, options);
+  }
+
+  Answer Call(beast_http::verb method, const std::string& target,
+              const std::map<std::string, std::string>& headers = {}, const std::string& body = "",
+              const std::string& remote = "127.0.0.1") {
+    tollgate::http::Request req{method, target, 11};
+    for (const auto& [name, value] : headers) req.set(name, value);
+    if (!body.empty()) req.set(beast_http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    Answer a;
+    a.raw = (*api_)(req, tollgate::http::RequestContext{remote});
+    a.status = a.raw.result_int();
+    if (!a.raw.body().empty()) {
+      boost::system::error_code ec;
+      a.body = json::parse(a.raw.body(), ec);
+    }
+    return a;
+  }
+
+  store::SqliteStore& store() { return *store_; }
+  control::Service& service() { return *service_; }
+  control::Accounts& accounts() { return service_->accounts(); }
+  ManagementApi& api() { return *api_; }
+  FakeClock& clock() { return clock_; }
+
+ private:
+  FakeClock clock_{1'800'000'000};
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<control::Service> service_;
+  std::unique_ptr<ManagementApi> api_;
+};
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("tollgate-rest-" + crypto::RandomToken(10))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace tollgate::adapters::rest::testing
