@@ -1,6 +1,6 @@
 // SqliteStore: opening the database, the revision, the snapshot read and users.
 // APIs live in sqlite_apis.cc; applications, subscriptions and keys in sqlite_applications.cc;
-// plans and quota usage in sqlite_plans.cc.
+// plans and quota usage in sqlite_plans.cc; the key manager's tables in sqlite_oauth.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -82,6 +82,7 @@ Result<SnapshotData> SqliteStore::LoadSnapshotData() {
     auto plans = LoadPlans(db_, Window{});
     if (!plans.ok()) return plans.error();
     data.plans = std::move(plans.value());
+    if (auto s = LoadOAuthSnapshot(db_, data); !s.ok()) return s.error();
     return data;
   });
 }
