@@ -6,6 +6,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "adapters/rest/json_mapping.h"
+#include "adapters/rest/oauth_routes.h"
 #include "crypto/crypto.h"
 
 namespace tollgate::adapters::rest {
@@ -140,6 +141,8 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
   AddApiRoutes();
   AddApplicationRoutes();
   AddPlanRoutes();
+  AddOAuthRoutes(router_, [this](verb m, std::string p, AuthedHandler h) { Route(m, std::move(p), std::move(h)); },
+                 service_);
 }
 
 tollgate::http::Response ManagementApi::operator()(const tollgate::http::Request& request,
