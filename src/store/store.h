@@ -134,7 +134,7 @@ class Store {
   // Inserts `candidate` only when no active key exists (first start, possibly raced by another
   // process); answers the newest active key, which is `candidate` when it was inserted.
   virtual Result<SigningKey> EnsureSigningKey(const SigningKey& candidate) = 0;
-  // Every stored key, newest first (created_at, then kid descending).
+  // Every stored key: the active one(s) first, then newest first (created_at, kid descending).
   virtual Result<std::vector<SigningKey>> ListSigningKeys() = 0;
 
   // Revoked tokens (RFC 7009). Records `token` until its expires_at (again: keeps the later

@@ -256,8 +256,8 @@ TEST_F(KeyManagerTest, IntrospectionAnswersActiveOnlyForLiveTokensOfTheCaller) {
   // Bad caller credentials are an error, not an inactive answer.
   EXPECT_EQ(km_->Introspect({client_.record.client_id, "x"}, issued->access_token).error().code,
             "invalid_client");
-  // Expired: one second past exp.
-  clock_.Advance(3600);
+  // Expired from exp on (RFC 7519 §4.1.4: "on or after").
+  clock_.Advance(3599);
   EXPECT_TRUE(km_->Introspect(Creds(), issued->access_token)->active);
   clock_.Advance(1);
   EXPECT_FALSE(km_->Introspect(Creds(), issued->access_token)->active);

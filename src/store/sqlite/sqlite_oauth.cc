@@ -115,7 +115,7 @@ Status LoadOAuthSnapshot(sqlite3* db, SnapshotData& data) {
   if (!c.ok()) return c.error();
   data.oauth_clients = std::move(c.value());
   Stmt keys(db, std::string(kKeyColumns) + "WHERE expires_at IS NULL OR expires_at > " + now +
-                    " ORDER BY created_at DESC, kid DESC");
+                    " ORDER BY retired_at IS NULL DESC, created_at DESC, kid DESC");
   auto k = All<SigningKey>(keys, KeyFromRow);
   if (!k.ok()) return k.error();
   data.signing_keys = std::move(k.value());
@@ -243,7 +243,8 @@ Result<SigningKey> SqliteStore::EnsureSigningKey(const SigningKey& candidate) {
 
 Result<std::vector<SigningKey>> SqliteStore::ListSigningKeys() {
   std::lock_guard lock(mu_);
-  Stmt st(db_, std::string(kKeyColumns) + "ORDER BY created_at DESC, kid DESC");
+  Stmt st(db_, std::string(kKeyColumns) +
+                  "ORDER BY retired_at IS NULL DESC, created_at DESC, kid DESC");
   return All<SigningKey>(st, KeyFromRow);
 }
 
