@@ -110,13 +110,22 @@ Result<SigningKey> KeyManager::NewKey(int64_t now) {
 }
 
 Status KeyManager::EnsureSigningKey() {
-  auto candidate = NewKey(clock_.NowSeconds());
-  if (!candidate.ok()) return candidate.error();
-  auto active = store_.EnsureSigningKey(*candidate);
-  if (!active.ok()) return active.error();
-  if (active->kid == candidate->kid && on_change_) on_change_();
-  // A key sealed with another master key would fail every token: say so at start.
-  if (auto opened = OpenPrivateKey(*active); !opened.ok()) return opened.error();
+  // Usually a key exists: look without writing, so that a restart does not wake every reader.
+  auto keys = store_.ListSigningKeys();
+  if (!keys.ok()) return keys.error();
+  SigningKey active;
+  if (!keys->empty() && !keys->front().retired_at) {
+    active = std::move(keys->front());
+  } else {
+    auto candidate = NewKey(clock_.NowSeconds());
+    if (!candidate.ok()) return candidate.error();
+    auto ensured = store_.EnsureSigningKey(*candidate);  // another process may win the race
+    if (!ensured.ok()) return ensured.error();
+    if (ensured->kid == candidate->kid && on_change_) on_change_();
+    active = std::move(ensured.value());
+  }
+  // A key sealed under another master key would fail every token: say so at start.
+  if (auto opened = OpenPrivateKey(active); !opened.ok()) return opened.error();
   return Ok();
 }
 

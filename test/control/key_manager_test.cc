@@ -300,6 +300,19 @@ TEST_F(KeyManagerTest, SnapshotCarriesClientsAndPublicKeys) {
   EXPECT_EQ((*jwk)->alg(), jwt::Alg::kES256);
 }
 
+TEST_F(KeyManagerTest, StartingWithAnotherMasterKeyFailsLoudly) {
+  const size_t keys = store_->ListSigningKeys()->size();
+  KeyManager same(*store_, clock_, MasterKey::FromBytes(std::string(32, 'k')).value(),
+                  KeyManagerOptions{kIssuer}, nullptr);
+  EXPECT_TRUE(same.EnsureSigningKey().ok());
+  EXPECT_EQ(store_->ListSigningKeys()->size(), keys);  // the existing key is kept
+  KeyManager other(*store_, clock_, MasterKey::FromBytes(std::string(32, 'x')).value(),
+                   KeyManagerOptions{kIssuer}, nullptr);
+  auto started = other.EnsureSigningKey();
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().code, "sealed_secret_invalid");
+}
+
 TEST(MasterKeyTest, SealsAndOpensBoundToTheContext) {
   auto key = MasterKey::FromBytes(std::string(32, 'm'));
   ASSERT_TRUE(key.ok());
