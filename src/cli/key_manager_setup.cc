@@ -17,7 +17,8 @@ constexpr int64_t kMaxTtl = 86400;
 
 std::vector<FlagSpec> KeyManagerFlags() {
   return {
-      {"issuer", "URL", "OAuth2 issuer (\"iss\" of tokens); default http://<listen>:<http-port>", ""},
+      {"issuer", "URL", "OAuth2 issuer (\"iss\" of tokens); default http://<listen>:<http-port>",
+       ""},
       {"token-ttl", "SECONDS", "lifetime of OAuth2 access tokens (60-86400)", "3600"},
   };
 }
@@ -38,15 +39,17 @@ Result<std::unique_ptr<control::KeyManager>> StartKeyManager(const Flags& flags,
   char* end = nullptr;
   const long long seconds = std::strtoll(ttl.c_str(), &end, 10);
   if (ttl.empty() || *end != '\0' || seconds < kMinTtl || seconds > kMaxTtl) {
-    return Invalid("token-ttl", "--token-ttl (or TOLLGATE_TOKEN_TTL) must be 60-86400 seconds, got '" +
-                                    ttl + "'");
+    return Invalid(
+        "token-ttl",
+        "--token-ttl (or TOLLGATE_TOKEN_TTL) must be 60-86400 seconds, got '" + ttl + "'");
   }
   options.token_ttl_seconds = seconds;
 
   const std::filesystem::path dir = flags.Get("data");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Invalid("data", "cannot create data directory " + dir.string() + ": " + ec.message());
+  if (ec)
+    return Invalid("data", "cannot create data directory " + dir.string() + ": " + ec.message());
   const char* env_key = std::getenv("TOLLGATE_MASTER_KEY");
   auto master = control::MasterKey::Load(env_key ? env_key : "", dir);
   if (!master.ok()) return master.error();

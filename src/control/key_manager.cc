@@ -1,12 +1,12 @@
 // The key manager: client authentication, token issuance, introspection, revocation, keys.
 #include "control/key_manager.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
+#include <boost/json.hpp>
 #include <set>
 #include <utility>
-
-#include <boost/json.hpp>
-#include <openssl/crypto.h>
 
 #include "crypto/crypto.h"
 #include "jwt/jwt.h"
@@ -133,7 +133,8 @@ Result<SigningKey> KeyManager::RotateSigningKey() {
   const int64_t now = clock_.NowSeconds();
   auto key = NewKey(now);
   if (!key.ok()) return key.error();
-  const int64_t retired_expiry = now + options_.token_ttl_seconds + options_.rotation_margin_seconds;
+  const int64_t retired_expiry =
+      now + options_.token_ttl_seconds + options_.rotation_margin_seconds;
   auto added = store_.AddSigningKey(*key, retired_expiry);
   if (!added.ok()) return added.error();
   if (on_change_) on_change_();
@@ -213,8 +214,7 @@ Result<OAuthClient> KeyManager::AuthenticateClient(const ClientCredentials& cred
   return client;
 }
 
-Status KeyManager::CollectGrants(std::string_view application_id,
-                                 std::vector<std::string>& scopes,
+Status KeyManager::CollectGrants(std::string_view application_id, std::vector<std::string>& scopes,
                                  std::vector<std::string>& audiences) {
   for (store::PageRequest page{0, kPageSize};; page.offset += page.limit) {
     auto subs = store_.ListSubscriptions(application_id, page);
@@ -288,8 +288,9 @@ Result<IssuedToken> KeyManager::IssueToken(const TokenRequest& request) {
     std::set_intersection(requested->begin(), requested->end(), allowed.begin(), allowed.end(),
                           std::back_inserter(out.scopes));
     if (out.scopes.empty() && !requested->empty()) {
-      return OAuthError("invalid_scope", "none of the requested scopes may be granted to this "
-                                         "client (subscribe to an API whose resources name them)");
+      return OAuthError("invalid_scope",
+                        "none of the requested scopes may be granted to this "
+                        "client (subscribe to an API whose resources name them)");
     }
   } else {
     out.scopes = allowed;

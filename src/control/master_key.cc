@@ -28,8 +28,10 @@ Error BadKey() {
                  "master_key_invalid");
 }
 Error BadSealed() {
-  return Error{ErrorKind::kInternal, "sealed_secret_invalid",
-               "a sealed secret cannot be opened: wrong master key or damaged data", {}};
+  return Error{ErrorKind::kInternal,
+               "sealed_secret_invalid",
+               "a sealed secret cannot be opened: wrong master key or damaged data",
+               {}};
 }
 
 std::string Base64Encode(std::string_view bytes) {

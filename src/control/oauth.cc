@@ -1,10 +1,9 @@
 // The service's OAuth2 rules: applications' OAuth clients, signing-key administration, external
 // issuers and the external client ids bound to applications.
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <utility>
-
-#include <boost/url/parse.hpp>
 
 #include "control/key_manager.h"
 #include "control/service.h"
@@ -28,8 +27,10 @@ Status RequireAdminRole(const Principal& who, std::string_view what) {
 }
 
 Error NoKeyManager() {
-  return Error{ErrorKind::kUnavailable, "key_manager_unavailable",
-               "this process does not run the key manager", {}};
+  return Error{ErrorKind::kUnavailable,
+               "key_manager_unavailable",
+               "this process does not run the key manager",
+               {}};
 }
 
 std::string Trimmed(std::string_view s) {
@@ -48,7 +49,9 @@ Status CheckUrl(const std::string& value, const char* field, bool required) {
   const bool ok = url && (url->scheme() == "http" || url->scheme() == "https") &&
                   url->has_authority() && !url->host().empty() && !url->has_fragment() &&
                   value.size() <= kMaxText;
-  if (!ok) return Invalid(field, std::string(field) + " must be an http:// or https:// URL", "invalid_url");
+  if (!ok)
+    return Invalid(field, std::string(field) + " must be an http:// or https:// URL",
+                   "invalid_url");
   return Ok();
 }
 
@@ -85,7 +88,9 @@ store::PageRequest ClampPage(store::PageRequest page) {
   return page;
 }
 
-std::string NewSecret() { return std::string(kOAuthSecretPrefix) + crypto::RandomToken(kSecretChars); }
+std::string NewSecret() {
+  return std::string(kOAuthSecretPrefix) + crypto::RandomToken(kSecretChars);
+}
 
 }  // namespace
 
@@ -93,8 +98,7 @@ std::string NewSecret() { return std::string(kOAuthSecretPrefix) + crypto::Rando
 // OAuth clients
 
 Result<IssuedClient> Service::CreateOAuthClient(const Principal& who,
-                                                std::string_view application_id,
-                                                std::string name) {
+                                                std::string_view application_id, std::string name) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
   name = Trimmed(name);
@@ -194,8 +198,7 @@ Status Service::DeleteIssuer(const Principal& who, std::string_view id) {
 
 Result<ExternalClient> Service::CreateExternalClient(const Principal& who,
                                                      std::string_view application_id,
-                                                     std::string issuer_id,
-                                                     std::string client_id) {
+                                                     std::string issuer_id, std::string client_id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
   issuer_id = Trimmed(issuer_id);
@@ -212,8 +215,8 @@ Result<ExternalClient> Service::CreateExternalClient(const Principal& who,
   return stored;
 }
 
-Result<std::vector<ExternalClient>> Service::ListExternalClients(
-    const Principal& who, std::string_view application_id) {
+Result<std::vector<ExternalClient>> Service::ListExternalClients(const Principal& who,
+                                                                 std::string_view application_id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
   return store_.ListExternalClients(application_id);

@@ -24,8 +24,9 @@ class KeyManagerTest : public ServiceTest {
     ServiceTest::SetUp();
     auto master = MasterKey::FromBytes(std::string(32, 'k'));
     ASSERT_TRUE(master.ok());
-    km_ = std::make_unique<KeyManager>(*store_, clock_, std::move(master.value()),
-                                       KeyManagerOptions{kIssuer, 3600, 300}, [this] { ++changes_; });
+    km_ =
+        std::make_unique<KeyManager>(*store_, clock_, std::move(master.value()),
+                                     KeyManagerOptions{kIssuer, 3600, 300}, [this] { ++changes_; });
     ASSERT_TRUE(km_->EnsureSigningKey().ok());
     service_->AttachKeyManager(km_.get());
 
@@ -53,8 +54,8 @@ class KeyManagerTest : public ServiceTest {
   ClientCredentials Creds() const { return {client_.record.client_id, client_.secret}; }
   Result<IssuedToken> Issue(std::optional<std::string> scope = std::nullopt,
                             std::string audience = "") {
-    return km_->IssueToken(TokenRequest{"client_credentials", Creds(), std::move(scope),
-                                        std::move(audience)});
+    return km_->IssueToken(
+        TokenRequest{"client_credentials", Creds(), std::move(scope), std::move(audience)});
   }
   json::object Payload(const std::string& token) {
     auto parsed = jwt::Parse(token);
@@ -157,7 +158,8 @@ TEST_F(KeyManagerTest, ClientAuthenticationAndGrantErrors) {
   EXPECT_EQ(km_->IssueToken({"", Creds()}).error().code, "invalid_request");
 
   // A regenerated secret replaces the old one at once.
-  auto regenerated = service_->RegenerateOAuthClientSecret(alice_, app_.id, client_.record.client_id);
+  auto regenerated =
+      service_->RegenerateOAuthClientSecret(alice_, app_.id, client_.record.client_id);
   ASSERT_TRUE(regenerated.ok());
   EXPECT_NE(regenerated->secret, client_.secret);
   EXPECT_EQ(Issue().error().code, "invalid_client");
@@ -252,7 +254,8 @@ TEST_F(KeyManagerTest, IntrospectionAnswersActiveOnlyForLiveTokensOfTheCaller) {
   // Another client of the same application does not see it.
   auto other = service_->CreateOAuthClient(alice_, app_.id, "other");
   ASSERT_TRUE(other.ok());
-  EXPECT_FALSE(km_->Introspect({other->record.client_id, other->secret}, issued->access_token)->active);
+  EXPECT_FALSE(
+      km_->Introspect({other->record.client_id, other->secret}, issued->access_token)->active);
   // Bad caller credentials are an error, not an inactive answer.
   EXPECT_EQ(km_->Introspect({client_.record.client_id, "x"}, issued->access_token).error().code,
             "invalid_client");
@@ -330,13 +333,14 @@ TEST(MasterKeyTest, SealsAndOpensBoundToTheContext) {
 }
 
 TEST(MasterKeyTest, FileIsCreatedPrivateOnceAndEnvironmentWins) {
-  const auto dir = std::filesystem::temp_directory_path() / ("tollgate-mk-" + crypto::RandomToken(8));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tollgate-mk-" + crypto::RandomToken(8));
   std::filesystem::create_directories(dir);
   auto first = MasterKey::Load("", dir);
   ASSERT_TRUE(first.ok()) << first.error().message;
   const auto perms = std::filesystem::status(dir / "master.key").permissions();
-  EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::owner_write);
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto again = MasterKey::Load("", dir);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->Open(first->Seal("x", "c"), "c").ok());  // the same key

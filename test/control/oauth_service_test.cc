@@ -23,7 +23,8 @@ TEST_F(ServiceTest, OAuthClientsBelongToTheApplicationsOwner) {
   EXPECT_EQ(issued->record.name, "default");
   EXPECT_EQ(service_->CreateOAuthClient(bob_, app->id, "x").error().code, "application_not_found");
   EXPECT_TRUE(service_->CreateOAuthClient(admin_, app->id, "admin-made").ok());
-  EXPECT_EQ(service_->CreateOAuthClient(alice_, app->id, std::string(101, 'n')).error().field, "name");
+  EXPECT_EQ(service_->CreateOAuthClient(alice_, app->id, std::string(101, 'n')).error().field,
+            "name");
   auto list = service_->ListOAuthClients(alice_, app->id);
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->size(), 2u);
@@ -82,8 +83,9 @@ TEST_F(ServiceTest, ExternalClientsBindAnIssuersClientToAnApplication) {
   ASSERT_TRUE(issuer.ok());
   auto bound = service_->CreateExternalClient(alice_, app->id, issuer->id, "shop-backend");
   ASSERT_TRUE(bound.ok()) << bound.error().message;
-  EXPECT_EQ(service_->CreateExternalClient(alice_, app->id, issuer->id, "shop-backend").error().code,
-            "external_client_taken");
+  EXPECT_EQ(
+      service_->CreateExternalClient(alice_, app->id, issuer->id, "shop-backend").error().code,
+      "external_client_taken");
   auto unknown = service_->CreateExternalClient(alice_, app->id, "nope", "x");
   EXPECT_EQ(unknown.error().field, "issuerId");
   EXPECT_EQ(unknown.error().code, "issuer_not_found");

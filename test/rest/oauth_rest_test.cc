@@ -36,18 +36,21 @@ std::string Base64(std::string_view text) {
 class OAuthRestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tollgate-oauth-rest-" + crypto::RandomToken(10));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("tollgate-oauth-rest-" + crypto::RandomToken(10));
     std::filesystem::create_directories(dir_);
     auto s = store::SqliteStore::Open((dir_ / "t.db").string());
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s.value());
     service_ = std::make_unique<control::Service>(*store_, clock_, nullptr);
     ASSERT_TRUE(service_->EnsureAdmin(std::string("s3cret-pass")).ok());
-    User alice{"user-alice", "alice", Role::kSubscriber, crypto::HashPassword("alice-pass").value(), 0};
+    User alice{"user-alice", "alice", Role::kSubscriber, crypto::HashPassword("alice-pass").value(),
+               0};
     ASSERT_TRUE(store_->CreateUser(alice).ok());
     auto master = control::MasterKey::FromBytes(std::string(32, 'k'));
     km_ = std::make_unique<control::KeyManager>(*store_, clock_, std::move(master.value()),
-                                                control::KeyManagerOptions{"http://tollgate.test/"}, nullptr);
+                                                control::KeyManagerOptions{"http://tollgate.test/"},
+                                                nullptr);
     ASSERT_TRUE(km_->EnsureSigningKey().ok());
     service_->AttachKeyManager(km_.get());
     api_ = std::make_unique<ManagementApi>(*service_, nullptr);
@@ -56,14 +59,20 @@ class OAuthRestTest : public ::testing::Test {
     auto app = Call(verb::post, "/api/v1/applications", kAliceAuth, R"({"name":"shop"})");
     ASSERT_EQ(app.status, 201u);
     app_id_ = std::string(app.body.at("id").as_string());
-    auto api = Call(verb::post, "/api/v1/apis", kAdminAuth,
-                    R"({"name":"Pets","version":"v1","context":"/pets/v1","upstream":"http://pets:80",
+    auto api =
+        Call(verb::post, "/api/v1/apis", kAdminAuth,
+             R"({"name":"Pets","version":"v1","context":"/pets/v1","upstream":"http://pets:80",
                         "resources":[{"method":"GET","path":"/pets","auth":"apiKey","scopes":["pets:read"]}]})");
     ASSERT_EQ(api.status, 201u) << json::serialize(api.body);
     const std::string api_id(api.body.at("id").as_string());
-    ASSERT_EQ(Call(verb::post, "/api/v1/apis/" + api_id + "/lifecycle", kAdminAuth, R"({"action":"publish"})").status, 200u);
+    ASSERT_EQ(Call(verb::post, "/api/v1/apis/" + api_id + "/lifecycle", kAdminAuth,
+                   R"({"action":"publish"})")
+                  .status,
+              200u);
     ASSERT_EQ(Call(verb::post, "/api/v1/applications/" + app_id_ + "/subscriptions", kAliceAuth,
-                   R"({"apiId":")" + api_id + R"("})").status, 201u);
+                   R"({"apiId":")" + api_id + R"("})")
+                  .status,
+              201u);
     auto client = Call(verb::post, "/api/v1/applications/" + app_id_ + "/oauth-clients", kAliceAuth,
                        R"({"name":"backend"})");
     ASSERT_EQ(client.status, 201u) << json::serialize(client.body);
@@ -93,7 +102,8 @@ class OAuthRestTest : public ::testing::Test {
     }
     return {res.result_int(), parsed, res};
   }
-  Answer Call(verb method, const std::string& target, const char* auth, const std::string& body = "") {
+  Answer Call(verb method, const std::string& target, const char* auth,
+              const std::string& body = "") {
     tollgate::http::Request req{method, target, 11};
     if (auth != nullptr) req.set(beast_http::field::authorization, auth);
     if (!body.empty()) req.set(beast_http::field::content_type, "application/json");
@@ -125,7 +135,8 @@ class OAuthRestTest : public ::testing::Test {
 };
 
 TEST_F(OAuthRestTest, TokenEndpointIssuesBearerTokensByBasicOrPostAuthentication) {
-  auto basic = PostForm("/oauth2/token", "grant_type=client_credentials&scope=pets%3Aread+other", Basic());
+  auto basic =
+      PostForm("/oauth2/token", "grant_type=client_credentials&scope=pets%3Aread+other", Basic());
   ASSERT_EQ(basic.status, 200u) << json::serialize(basic.body);
   EXPECT_EQ(basic.body.at("token_type"), "Bearer");
   EXPECT_EQ(basic.body.at("expires_in"), 3600);
@@ -133,14 +144,15 @@ TEST_F(OAuthRestTest, TokenEndpointIssuesBearerTokensByBasicOrPostAuthentication
   EXPECT_EQ(basic.raw[beast_http::field::cache_control], "no-store");
   EXPECT_EQ(basic.raw[beast_http::field::content_type], "application/json");
 
-  auto post = PostForm("/oauth2/token",
-                       "grant_type=client_credentials&client_id=" + client_id_ + "&client_secret=" + secret_);
+  auto post = PostForm("/oauth2/token", "grant_type=client_credentials&client_id=" + client_id_ +
+                                            "&client_secret=" + secret_);
   ASSERT_EQ(post.status, 200u) << json::serialize(post.body);
   EXPECT_EQ(post.body.at("scope"), "pets:read");
 }
 
 TEST_F(OAuthRestTest, TokenEndpointErrorsFollowRfc6749) {
-  auto wrong = PostForm("/oauth2/token", "grant_type=client_credentials", client_id_ + ":tgs_wrong");
+  auto wrong =
+      PostForm("/oauth2/token", "grant_type=client_credentials", client_id_ + ":tgs_wrong");
   EXPECT_EQ(wrong.status, 401u);
   EXPECT_EQ(wrong.body.at("error"), "invalid_client");
   EXPECT_TRUE(wrong.body.as_object().contains("error_description"));
@@ -148,7 +160,8 @@ TEST_F(OAuthRestTest, TokenEndpointErrorsFollowRfc6749) {
   EXPECT_EQ(wrong.raw[beast_http::field::cache_control], "no-store");
 
   EXPECT_EQ(PostForm("/oauth2/token", "grant_type=client_credentials").status, 401u);
-  auto json_body = PostForm("/oauth2/token", R"({"grant_type":"client_credentials"})", Basic(), "application/json");
+  auto json_body = PostForm("/oauth2/token", R"({"grant_type":"client_credentials"})", Basic(),
+                            "application/json");
   EXPECT_EQ(json_body.status, 400u);
   EXPECT_EQ(json_body.body.at("error"), "invalid_request");
   auto grant = PostForm("/oauth2/token", "grant_type=password", Basic());
@@ -158,9 +171,11 @@ TEST_F(OAuthRestTest, TokenEndpointErrorsFollowRfc6749) {
   auto scope = PostForm("/oauth2/token", "grant_type=client_credentials&scope=admin", Basic());
   EXPECT_EQ(scope.status, 400u);
   EXPECT_EQ(scope.body.at("error"), "invalid_scope");
-  auto twice = PostForm("/oauth2/token", "grant_type=client_credentials&grant_type=client_credentials", Basic());
+  auto twice = PostForm("/oauth2/token",
+                        "grant_type=client_credentials&grant_type=client_credentials", Basic());
   EXPECT_EQ(twice.body.at("error"), "invalid_request");
-  auto both = PostForm("/oauth2/token", "grant_type=client_credentials&client_secret=" + secret_, Basic());
+  auto both =
+      PostForm("/oauth2/token", "grant_type=client_credentials&client_secret=" + secret_, Basic());
   EXPECT_EQ(both.body.at("error"), "invalid_request");
 }
 
@@ -199,7 +214,8 @@ TEST_F(OAuthRestTest, IntrospectThenRevoke) {
   EXPECT_EQ(PostForm("/oauth2/introspect", "token=" + token, client_id_ + ":bad").status, 401u);
   EXPECT_EQ(PostForm("/oauth2/introspect", "", Basic()).body.at("error"), "invalid_request");
 
-  auto revoked = PostForm("/oauth2/revoke", "token=" + token + "&token_type_hint=access_token", Basic());
+  auto revoked =
+      PostForm("/oauth2/revoke", "token=" + token + "&token_type_hint=access_token", Basic());
   EXPECT_EQ(revoked.status, 200u);
   EXPECT_EQ(PostForm("/oauth2/revoke", "token=garbage", Basic()).status, 200u);
   auto inactive = PostForm("/oauth2/introspect", "token=" + token, Basic());
@@ -216,8 +232,9 @@ TEST_F(OAuthRestTest, OAuthClientRoutesShowTheSecretOnlyOnce) {
   EXPECT_FALSE(item.contains("clientSecret"));
   EXPECT_FALSE(item.contains("secretHash"));
 
-  auto regenerated = Call(verb::post, "/api/v1/applications/" + app_id_ + "/oauth-clients/" + client_id_ + "/secret",
-                          kAliceAuth);
+  auto regenerated = Call(
+      verb::post, "/api/v1/applications/" + app_id_ + "/oauth-clients/" + client_id_ + "/secret",
+      kAliceAuth);
   ASSERT_EQ(regenerated.status, 200u);
   const std::string fresh(regenerated.body.at("clientSecret").as_string());
   EXPECT_NE(fresh, secret_);
@@ -225,9 +242,12 @@ TEST_F(OAuthRestTest, OAuthClientRoutesShowTheSecretOnlyOnce) {
   secret_ = fresh;
   EXPECT_FALSE(Token().empty());
 
-  EXPECT_EQ(Call(verb::delete_, "/api/v1/applications/" + app_id_ + "/oauth-clients/" + client_id_, kAdminAuth).status,
+  EXPECT_EQ(Call(verb::delete_, "/api/v1/applications/" + app_id_ + "/oauth-clients/" + client_id_,
+                 kAdminAuth)
+                .status,
             204u);
-  auto gone = Call(verb::delete_, "/api/v1/applications/" + app_id_ + "/oauth-clients/" + client_id_, kAliceAuth);
+  auto gone = Call(verb::delete_,
+                   "/api/v1/applications/" + app_id_ + "/oauth-clients/" + client_id_, kAliceAuth);
   EXPECT_EQ(gone.status, 404u);
   EXPECT_EQ(gone.body.at("code"), "oauth_client_not_found");
 }
@@ -245,7 +265,8 @@ TEST_F(OAuthRestTest, IssuersAndExternalClients) {
   auto twin = Call(verb::post, "/api/v1/issuers", kAdminAuth, keycloak);
   EXPECT_EQ(twin.status, 409u);
   EXPECT_EQ(twin.body.at("code"), "issuer_taken");
-  auto bad = Call(verb::post, "/api/v1/issuers", kAdminAuth, R"({"name":"x","issuer":"https://x","jwksUri":"file:///etc"})");
+  auto bad = Call(verb::post, "/api/v1/issuers", kAdminAuth,
+                  R"({"name":"x","issuer":"https://x","jwksUri":"file:///etc"})");
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(bad.body.at("field"), "jwksUri");
 
@@ -261,13 +282,18 @@ TEST_F(OAuthRestTest, IssuersAndExternalClients) {
   EXPECT_EQ(Call(verb::get, "/api/v1/issuers/" + id, kAdminAuth).body.at("name"), "KC");
 
   const std::string ext_path = "/api/v1/applications/" + app_id_ + "/external-clients";
-  auto bound = Call(verb::post, ext_path, kAliceAuth, R"({"issuerId":")" + id + R"(","clientId":"shop-svc"})");
+  auto bound = Call(verb::post, ext_path, kAliceAuth,
+                    R"({"issuerId":")" + id + R"(","clientId":"shop-svc"})");
   ASSERT_EQ(bound.status, 201u) << json::serialize(bound.body);
-  EXPECT_EQ(Call(verb::post, ext_path, kAliceAuth, R"({"issuerId":")" + id + R"(","clientId":"shop-svc"})").status,
+  EXPECT_EQ(Call(verb::post, ext_path, kAliceAuth,
+                 R"({"issuerId":")" + id + R"(","clientId":"shop-svc"})")
+                .status,
             409u);
   EXPECT_EQ(Call(verb::get, ext_path, kAliceAuth).body.at("items").as_array().size(), 1u);
-  EXPECT_EQ(Call(verb::delete_, ext_path + "/" + std::string(bound.body.at("id").as_string()), kAliceAuth).status,
-            204u);
+  EXPECT_EQ(
+      Call(verb::delete_, ext_path + "/" + std::string(bound.body.at("id").as_string()), kAliceAuth)
+          .status,
+      204u);
   EXPECT_EQ(Call(verb::delete_, "/api/v1/issuers/" + id, kAdminAuth).status, 204u);
 }
 

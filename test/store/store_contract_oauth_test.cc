@@ -16,13 +16,19 @@ OAuthClient MakeClient(const Application& app, const std::string& name, int64_t 
 }
 
 SigningKey MakeSigningKey(const std::string& kid, int64_t created_at) {
-  return SigningKey{kid, "ES256", "sealed:" + kid, R"({"kid":")" + kid + R"("})", created_at,
-                    std::nullopt, std::nullopt};
+  return SigningKey{kid,        "ES256",      "sealed:" + kid, R"({"kid":")" + kid + R"("})",
+                    created_at, std::nullopt, std::nullopt};
 }
 
 Issuer MakeIssuer(const std::string& name, int64_t at = 7000) {
-  return Issuer{"iss-" + name, name, "https://" + name + ".example.com/",
-                "https://" + name + ".example.com/jwks", "", "api://" + name, "azp", at};
+  return Issuer{"iss-" + name,
+                name,
+                "https://" + name + ".example.com/",
+                "https://" + name + ".example.com/jwks",
+                "",
+                "api://" + name,
+                "azp",
+                at};
 }
 
 TEST_P(StoreContractTest, OAuthClientsAreStoredListedAndDeleted) {
@@ -49,8 +55,8 @@ TEST_P(StoreContractTest, OAuthClientsAreStoredListedAndDeleted) {
   EXPECT_EQ(store().GetOAuthClient("tgc_a")->secret_hash, std::string(64, 'b'));
 
   ASSERT_TRUE(Succeeds(store().DeleteOAuthClient(app.id, "tgc_a")));
-  EXPECT_TRUE(FailsWith(store().GetOAuthClient("tgc_a"), ErrorKind::kNotFound,
-                        "oauth_client_not_found"));
+  EXPECT_TRUE(
+      FailsWith(store().GetOAuthClient("tgc_a"), ErrorKind::kNotFound, "oauth_client_not_found"));
   EXPECT_TRUE(FailsWith(store().DeleteOAuthClient(app.id, "tgc_a"), ErrorKind::kNotFound,
                         "oauth_client_not_found"));
 }
@@ -63,21 +69,21 @@ TEST_P(StoreContractTest, OAuthClientIdIsUniqueAndBelongsToItsApplication) {
   ASSERT_TRUE(Succeeds(store().CreateOAuthClient(MakeClient(app, "a"))));
   OAuthClient twin = MakeClient(other, "a");
   twin.id = "oc-twin";
-  EXPECT_TRUE(FailsWith(store().CreateOAuthClient(twin), ErrorKind::kConflict,
-                        "oauth_client_taken"));
+  EXPECT_TRUE(
+      FailsWith(store().CreateOAuthClient(twin), ErrorKind::kConflict, "oauth_client_taken"));
   EXPECT_TRUE(FailsWith(store().CreateOAuthClient(MakeClient(MakeApp("ghost"), "g")),
                         ErrorKind::kNotFound, "application_not_found"));
   // Another application cannot touch it.
   EXPECT_TRUE(FailsWith(store().DeleteOAuthClient(other.id, "tgc_a"), ErrorKind::kNotFound,
                         "oauth_client_not_found"));
-  EXPECT_TRUE(FailsWith(store().SetOAuthClientSecret(other.id, "tgc_a", "x"),
-                        ErrorKind::kNotFound, "oauth_client_not_found"));
-  EXPECT_TRUE(FailsWith(store().ListOAuthClients("nope"), ErrorKind::kNotFound,
-                        "application_not_found"));
+  EXPECT_TRUE(FailsWith(store().SetOAuthClientSecret(other.id, "tgc_a", "x"), ErrorKind::kNotFound,
+                        "oauth_client_not_found"));
+  EXPECT_TRUE(
+      FailsWith(store().ListOAuthClients("nope"), ErrorKind::kNotFound, "application_not_found"));
   // Deleting the application deletes its clients.
   ASSERT_TRUE(Succeeds(store().DeleteApplication(app.id)));
-  EXPECT_TRUE(FailsWith(store().GetOAuthClient("tgc_a"), ErrorKind::kNotFound,
-                        "oauth_client_not_found"));
+  EXPECT_TRUE(
+      FailsWith(store().GetOAuthClient("tgc_a"), ErrorKind::kNotFound, "oauth_client_not_found"));
 }
 
 TEST_P(StoreContractTest, EnsureSigningKeyInsertsOnlyTheFirstKey) {
@@ -179,14 +185,14 @@ TEST_P(StoreContractTest, ExternalClientsBindIssuerClientIdsToApplications) {
   ASSERT_TRUE(Succeeds(store().CreateExternalClient(ext)));
   ExternalClient twin = ext;
   twin.id = "ext-2";
-  EXPECT_TRUE(FailsWith(store().CreateExternalClient(twin), ErrorKind::kConflict,
-                        "external_client_taken"));
+  EXPECT_TRUE(
+      FailsWith(store().CreateExternalClient(twin), ErrorKind::kConflict, "external_client_taken"));
   twin.issuer_id = "nope";
   EXPECT_TRUE(
       FailsWith(store().CreateExternalClient(twin), ErrorKind::kNotFound, "issuer_not_found"));
   twin.application_id = "nope";
-  EXPECT_TRUE(FailsWith(store().CreateExternalClient(twin), ErrorKind::kNotFound,
-                        "application_not_found"));
+  EXPECT_TRUE(
+      FailsWith(store().CreateExternalClient(twin), ErrorKind::kNotFound, "application_not_found"));
   auto list = store().ListExternalClients(app.id);
   ASSERT_TRUE(Succeeds(list));
   ASSERT_EQ(list->size(), 1u);

@@ -6,10 +6,9 @@
 //   camelCase fields, problem+json errors, Basic user authentication like every /api/v1 route.
 #pragma once
 
+#include <boost/beast/http/verb.hpp>
 #include <functional>
 #include <string>
-
-#include <boost/beast/http/verb.hpp>
 
 #include "control/service.h"
 #include "http/router.h"
@@ -27,5 +26,7 @@ using AuthedRoute = std::function<void(boost::beast::http::verb, std::string, Au
 // `service` must outlive the router.
 void AddOAuthRoutes(tollgate::http::Router& router, const AuthedRoute& route,
                     control::Service& service);
+// Only the protocol endpoints (oauth_endpoints.cc); AddOAuthRoutes calls it.
+void AddOAuthProtocolRoutes(tollgate::http::Router& router, control::Service& service);
 
 }  // namespace tollgate::adapters::rest

@@ -42,8 +42,8 @@ OAuthClient ClientFromRow(const Stmt& st) {
   return OAuthClient{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5)};
 }
 SigningKey KeyFromRow(const Stmt& st) {
-  return SigningKey{st.Text(0),   st.Text(1),         st.Text(2),        st.Text(3),
-                    st.Int(4),    OptionalInt(st, 5), OptionalInt(st, 6)};
+  return SigningKey{st.Text(0), st.Text(1),         st.Text(2),        st.Text(3),
+                    st.Int(4),  OptionalInt(st, 5), OptionalInt(st, 6)};
 }
 Issuer IssuerFromRow(const Stmt& st) {
   return Issuer{st.Text(0), st.Text(1), st.Text(2), st.Text(3),
@@ -127,10 +127,11 @@ Status LoadOAuthSnapshot(sqlite3* db, SnapshotData& data) {
   auto e = All<ExternalClient>(external, ExternalFromRow);
   if (!e.ok()) return e.error();
   data.external_clients = std::move(e.value());
-  Stmt revoked(db, "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > " + now +
-                       " ORDER BY jti");
-  auto r = All<RevokedToken>(revoked,
-                             [](const Stmt& st) { return RevokedToken{st.Text(0), st.Int(1)}; });
+  Stmt revoked(
+      db, "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > " + now + " ORDER BY jti");
+  auto r = All<RevokedToken>(revoked, [](const Stmt& st) {
+    return RevokedToken{st.Text(0), st.Int(1)};
+  });
   if (!r.ok()) return r.error();
   data.revoked_tokens = std::move(r.value());
   return Ok();
@@ -198,8 +199,7 @@ Result<OAuthClient> SqliteStore::SetOAuthClientSecret(std::string_view applicati
   });
 }
 
-Status SqliteStore::DeleteOAuthClient(std::string_view application_id,
-                                      std::string_view client_id) {
+Status SqliteStore::DeleteOAuthClient(std::string_view application_id, std::string_view client_id) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Status {
     Stmt st(db_, "DELETE FROM oauth_clients WHERE client_id = ? AND application_id = ?");
@@ -243,8 +243,8 @@ Result<SigningKey> SqliteStore::EnsureSigningKey(const SigningKey& candidate) {
 
 Result<std::vector<SigningKey>> SqliteStore::ListSigningKeys() {
   std::lock_guard lock(mu_);
-  Stmt st(db_, std::string(kKeyColumns) +
-                  "ORDER BY retired_at IS NULL DESC, created_at DESC, kid DESC");
+  Stmt st(db_,
+          std::string(kKeyColumns) + "ORDER BY retired_at IS NULL DESC, created_at DESC, kid DESC");
   return All<SigningKey>(st, KeyFromRow);
 }
 
@@ -358,12 +358,11 @@ Result<ExternalClient> SqliteStore::CreateExternalClient(const ExternalClient& c
     st.Bind(1, client.id).Bind(2, client.application_id).Bind(3, client.issuer_id);
     st.Bind(4, client.client_id).Bind(5, client.created_at);
     if (auto s = st.Exec(); !s.ok()) {
-      return MapConstraint(st, s.error(),
-                           {{"external_clients.issuer_id, external_clients.client_id",
-                             Conflict("external_client_taken",
-                                      "this client id of this issuer is bound already")},
-                            {"external_clients.id", Conflict("external_client_taken",
-                                                             "this id exists")}});
+      return MapConstraint(
+          st, s.error(),
+          {{"external_clients.issuer_id, external_clients.client_id",
+            Conflict("external_client_taken", "this client id of this issuer is bound already")},
+           {"external_clients.id", Conflict("external_client_taken", "this id exists")}});
     }
     return client;
   });
