@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,8 +24,8 @@ enum class Family { kRsaPkcs1, kRsaPss, kEcdsa, kEdDSA };
 
 struct AlgInfo {
   Family family;
-  const char* curve;     // EC group name for ES*, else nullptr
-  size_t coord_bytes;    // ES*: bytes of one coordinate (and of R and of S); EdDSA: 32
+  const char* curve;   // EC group name for ES*, else nullptr
+  size_t coord_bytes;  // ES*: bytes of one coordinate (and of R and of S); EdDSA: 32
 };
 AlgInfo Info(Alg alg);
 
@@ -34,8 +35,12 @@ AlgInfo Info(Alg alg);
 std::optional<size_t> Base64UrlDecodeInto(std::string_view text, char* out);
 
 // True when `signature` (JWS form: R||S for ECDSA) is valid for `input` under `pkey` with `alg`.
-// The caller has checked that `alg` suits the key. Thread-safe; allocates only inside OpenSSL.
-bool VerifySignature(EVP_PKEY* pkey, Alg alg, std::string_view input, std::string_view signature);
+// The caller has checked that `alg` suits the key. `key_id` (from NewKeyId(), never reused)
+// lets each thread keep an initialised OpenSSL context for recently used RSA/EC keys; 0 = none.
+// Thread-safe; allocates only inside OpenSSL.
+bool VerifySignature(EVP_PKEY* pkey, uint64_t key_id, Alg alg, std::string_view input,
+                     std::string_view signature);
+uint64_t NewKeyId();
 // The JWS signature (R||S for ECDSA) of `input`; nullopt if OpenSSL fails.
 std::optional<std::string> Sign(EVP_PKEY* pkey, Alg alg, std::string_view input);
 

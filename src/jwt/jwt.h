@@ -39,7 +39,10 @@ class VerifyKey {
   // From one JWK (JSON object text or parsed members). Accepts kty RSA (n, e), EC (crv P-256,
   // P-384, P-521; x, y), OKP (crv Ed25519; x). `alg` is taken from the JWK's "alg" member when
   // present, else derived from the key type (RSA → RS256, P-256 → ES256, …). Keys whose "use" is
-  // present and not "sig" are refused.
+  // present and not "sig" (or whose "key_ops" lacks "verify") are refused.
+  // Errors are kInvalid, field "jwk", with codes "jwk_malformed", "jwk_unsupported" (kty, crv or
+  // alg), "jwk_not_for_signing", "jwk_key_too_small" (RSA < 2048 bits), "jwk_invalid_key" (e.g.
+  // an EC point not on its curve), "jwk_alg_mismatch" (alg does not fit the key type).
   static Result<std::shared_ptr<const VerifyKey>> FromJwk(std::string_view jwk_json);
 
   const std::string& kid() const { return kid_; }
@@ -83,7 +86,8 @@ class SignKey {
  public:
   // Generates a fresh key: ES256 (P-256) or RS256 (RSA 2048); EdDSA (Ed25519) also works.
   static Result<SignKey> Generate(Alg alg, std::string kid);
-  // From PKCS#8 PEM (as written by PrivatePem()).
+  // From PKCS#8 PEM (as written by PrivatePem()); never prompts for a passphrase. Errors are
+  // kInvalid, field "key": "key_malformed", "key_alg_mismatch", "key_too_small".
   static Result<SignKey> FromPem(std::string_view pem, Alg alg, std::string kid);
 
   const std::string& kid() const { return kid_; }
@@ -147,6 +151,10 @@ struct ValidationOptions {
 // Errors are kUnauthenticated with codes: "token_malformed", "token_too_large",
 // "alg_not_allowed", "unknown_kid", "alg_mismatch", "bad_signature", "token_expired",
 // "token_not_yet_valid", "wrong_issuer", "wrong_audience", "missing_exp".
+// A token is valid while now - leeway < exp, and once now + leeway >= nbf and >= iat (an iat in
+// the future is "token_not_yet_valid"). A registered claim of the wrong type (e.g. a string exp)
+// is "token_malformed". Header members that name keys ("jku", "x5u", "jwk") are never followed.
+// Thread-safe; allocates only for the returned Claims (and inside OpenSSL).
 Result<Claims> Verify(std::string_view token, const KeySet& keys, const ValidationOptions& options);
 
 }  // namespace tollgate::jwt

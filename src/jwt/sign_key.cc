@@ -50,7 +50,8 @@ Status CheckFits(EVP_PKEY* pkey, Alg alg) {
       }
       return Ok();
     case Family::kEdDSA:
-      if (!EVP_PKEY_is_a(pkey, "ED25519")) return KeyError("key_alg_mismatch", "key is not Ed25519");
+      if (!EVP_PKEY_is_a(pkey, "ED25519"))
+        return KeyError("key_alg_mismatch", "key is not Ed25519");
       return Ok();
   }
   return Internal("unknown algorithm");

@@ -1,11 +1,10 @@
 // Compact JWS parsing and JWT claim validation. The hot path (Verify) decodes into stack buffers
 // and parses JSON into a stack arena: it allocates only for the Claims it returns.
 #include <array>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <limits>
-
-#include <boost/json.hpp>
 
 #include "jwt/internal.h"
 #include "jwt/jwt.h"
@@ -18,7 +17,9 @@ namespace json = boost::json;
 Error Unauthenticated(std::string code, std::string message) {
   return Error{ErrorKind::kUnauthenticated, std::move(code), std::move(message), {}};
 }
-Error Malformed(std::string message) { return Unauthenticated("token_malformed", std::move(message)); }
+Error Malformed(std::string message) {
+  return Unauthenticated("token_malformed", std::move(message));
+}
 
 // A token decoded in place. Big (about 16 KiB) but lives on the caller's stack; JSON beyond the
 // arena spills to the heap.
@@ -30,8 +31,9 @@ struct Decoded {
   std::string_view payload_json;
   std::string_view signature;
   std::string_view signing_input;
-  json::value header;
-  json::value payload;
+  // In the arena, so that assigning a parse result moves instead of copying to the heap.
+  json::value header = json::value(json::storage_ptr(&arena));
+  json::value payload = json::value(json::storage_ptr(&arena));
   Alg alg = Alg::kRS256;
   std::string_view kid;  // into `header`
 };
@@ -170,7 +172,8 @@ Status CheckClaims(const Claims& c, const ValidationOptions& o) {
   if (c.iat && o.now + o.leeway_seconds < *c.iat) {
     return Unauthenticated("token_not_yet_valid", "token issued in the future");
   }
-  if (!o.issuer.empty() && c.iss != o.issuer) return Unauthenticated("wrong_issuer", "wrong issuer");
+  if (!o.issuer.empty() && c.iss != o.issuer)
+    return Unauthenticated("wrong_issuer", "wrong issuer");
   if (!o.audience.empty()) {
     bool found = false;
     for (const auto& a : c.aud) found = found || a == o.audience;
@@ -219,7 +222,8 @@ std::optional<std::string> ClaimString(std::string_view payload_json, std::strin
   }
 }
 
-Result<Claims> Verify(std::string_view token, const KeySet& keys, const ValidationOptions& options) {
+Result<Claims> Verify(std::string_view token, const KeySet& keys,
+                      const ValidationOptions& options) {
   Decoded d;
   if (auto st = Decode(token, d); !st.ok()) return st.error();
   const VerifyKey* key = keys.Find(d.kid);

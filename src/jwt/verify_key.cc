@@ -15,6 +15,7 @@ struct VerifyKey::Impl {
   enum class Type { kRsa, kEc, kOkp };
   internal::PkeyPtr pkey;
   Type type = Type::kRsa;
+  uint64_t id = internal::NewKeyId();
 };
 
 namespace {
@@ -172,7 +173,8 @@ Result<std::shared_ptr<const VerifyKey>> VerifyKey::FromJwk(std::string_view jwk
   const auto alg_name = StringMember(jwk, "alg", bad);
   const auto kid = StringMember(jwk, "kid", bad);
   const auto crv = StringMember(jwk, "crv", bad);
-  if (bad || !kty) return JwkError("jwk_malformed", "JWK members kty/use/alg/kid/crv must be strings");
+  if (bad || !kty)
+    return JwkError("jwk_malformed", "JWK members kty/use/alg/kid/crv must be strings");
   if (use && *use != "sig") return JwkError("jwk_not_for_signing", "JWK use is not sig");
   if (const json::value* ops = jwk.if_contains("key_ops")) {
     bool verify = false;
@@ -194,7 +196,8 @@ Result<std::shared_ptr<const VerifyKey>> VerifyKey::FromJwk(std::string_view jwk
   if (*kty == "RSA") {
     key->impl_->type = Impl::Type::kRsa;
     pkey = RsaKey(jwk);
-    if (named_alg && !IsRsaAlg(*named_alg)) return JwkError("jwk_alg_mismatch", "alg does not fit key");
+    if (named_alg && !IsRsaAlg(*named_alg))
+      return JwkError("jwk_alg_mismatch", "alg does not fit key");
   } else if (*kty == "EC") {
     key->impl_->type = Impl::Type::kEc;
     pkey = EcKey(jwk, crv.value_or(""), derived);
@@ -205,7 +208,8 @@ Result<std::shared_ptr<const VerifyKey>> VerifyKey::FromJwk(std::string_view jwk
     key->impl_->type = Impl::Type::kOkp;
     derived = Alg::kEdDSA;
     pkey = OkpKey(jwk, crv.value_or(""));
-    if (named_alg && *named_alg != derived) return JwkError("jwk_alg_mismatch", "alg does not fit key");
+    if (named_alg && *named_alg != derived)
+      return JwkError("jwk_alg_mismatch", "alg does not fit key");
   } else {
     return JwkError("jwk_unsupported", "unsupported JWK kty");
   }
@@ -223,13 +227,15 @@ bool VerifyKey::Accepts(Alg alg) const {
 }
 
 bool VerifyKey::Verify(Alg alg, std::string_view signing_input, std::string_view signature) const {
-  return Accepts(alg) && internal::VerifySignature(impl_->pkey.get(), alg, signing_input, signature);
+  return Accepts(alg) &&
+         internal::VerifySignature(impl_->pkey.get(), impl_->id, alg, signing_input, signature);
 }
 
 Result<KeySet> KeySet::FromJwks(std::string_view jwks_json) {
   boost::system::error_code ec;
   const json::value doc = json::parse(jwks_json, ec);
-  const json::value* keys = (!ec && doc.is_object()) ? doc.get_object().if_contains("keys") : nullptr;
+  const json::value* keys =
+      (!ec && doc.is_object()) ? doc.get_object().if_contains("keys") : nullptr;
   if (keys == nullptr || !keys->is_array()) {
     return Invalid("jwks", "JWKS is not an object with a keys array", "jwks_malformed");
   }

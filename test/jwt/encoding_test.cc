@@ -33,14 +33,14 @@ TEST(Base64Url, RefusesPaddingStandardAlphabetAndJunk) {
   EXPECT_FALSE(Base64UrlDecode("Zm 9v").has_value());
   EXPECT_FALSE(Base64UrlDecode("Zm9v\n").has_value());
   EXPECT_FALSE(Base64UrlDecode(std::string("Zm\0v", 4)).has_value());
-  EXPECT_FALSE(Base64UrlDecode("Z").has_value());      // a lone sextet is no byte
+  EXPECT_FALSE(Base64UrlDecode("Z").has_value());  // a lone sextet is no byte
   EXPECT_FALSE(Base64UrlDecode("Zm9vY").has_value());
   EXPECT_TRUE(Base64UrlDecode("").has_value());
 }
 
 TEST(Base64Url, RefusesNonCanonicalTrailingBits) {
   EXPECT_EQ(Base64UrlDecode("Zg").value(), "f");
-  EXPECT_FALSE(Base64UrlDecode("Zh").has_value());   // same byte, a stray low bit
+  EXPECT_FALSE(Base64UrlDecode("Zh").has_value());  // same byte, a stray low bit
   EXPECT_EQ(Base64UrlDecode("Zm8").value(), "fo");
   EXPECT_FALSE(Base64UrlDecode("Zm9").has_value());
 }
@@ -50,7 +50,8 @@ TEST(Alg, NamesRoundTripAndUnsafeOnesAreUnknown) {
                   Alg::kES256, Alg::kES384, Alg::kES512, Alg::kEdDSA}) {
     EXPECT_EQ(ParseAlg(ToString(alg)), alg);
   }
-  for (const char* name : {"none", "None", "HS256", "HS384", "HS512", "es256", "RS256 ", "", "ES256K"}) {
+  for (const char* name :
+       {"none", "None", "HS256", "HS384", "HS512", "es256", "RS256 ", "", "ES256K"}) {
     EXPECT_FALSE(ParseAlg(name).has_value()) << name;
   }
 }

@@ -2,17 +2,15 @@
 // verify with our code, and our ES256 tokens verify with the openssl command line. The test's own
 // base64url, DER and JWK plumbing uses OpenSSL primitives, not the code under test.
 #include <gtest/gtest.h>
-
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
+#include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <boost/json.hpp>
 
 #include "jwt/jwt.h"
 
@@ -38,7 +36,9 @@ class TempDir {
   fs::path path_;
 };
 
-bool Shell(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
+bool Shell(const std::string& command) {
+  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 std::string Output(const std::string& command) {
   std::string out;
@@ -58,7 +58,8 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 void WriteFile(const std::string& path, std::string_view data) {
-  std::ofstream(path, std::ios::binary).write(data.data(), static_cast<std::streamsize>(data.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
 std::string Quote(const std::string& path) { return "'" + path + "'"; }
@@ -102,8 +103,8 @@ class OpenSslCli : public ::testing::Test {
   }
   // A token over `header` and `payload` whose signature the openssl CLI makes with `sign_args`.
   // `input_flag` is how the command names its input file ("" for a trailing operand).
-  std::string CliToken(std::string_view header, std::string_view payload, const std::string& sign_args,
-                       const std::string& input_flag = "") {
+  std::string CliToken(std::string_view header, std::string_view payload,
+                       const std::string& sign_args, const std::string& input_flag = "") {
     const std::string input = B64Url(header) + "." + B64Url(payload);
     WriteFile(dir_ / "input", input);
     EXPECT_TRUE(Shell(sign_args + " -out " + Quote(dir_ / "sig") + " " + input_flag + " " +
@@ -131,8 +132,8 @@ TEST_F(OpenSslCli, Rs256AndPs256SignedByTheCliVerify) {
                .value());
 
   const std::string payload = R"({"sub":"cli","exp":4000000000})";
-  const std::string rs = CliToken(R"({"alg":"RS256","kid":"cli"})", payload,
-                                  "openssl dgst -sha256 -sign " + key);
+  const std::string rs =
+      CliToken(R"({"alg":"RS256","kid":"cli"})", payload, "openssl dgst -sha256 -sign " + key);
   auto claims = Verify(rs, keys, Now());
   ASSERT_TRUE(claims.ok()) << claims.error().code;
   EXPECT_EQ(claims->sub, "cli");
@@ -140,7 +141,8 @@ TEST_F(OpenSslCli, Rs256AndPs256SignedByTheCliVerify) {
   const std::string ps =
       CliToken(R"({"alg":"PS256","kid":"cli"})", payload,
                "openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest "
-               "-sign " + key);
+               "-sign " +
+                   key);
   claims = Verify(ps, keys, Now());
   ASSERT_TRUE(claims.ok()) << claims.error().code;
 
@@ -152,12 +154,13 @@ TEST_F(OpenSslCli, Rs256AndPs256SignedByTheCliVerify) {
 TEST_F(OpenSslCli, EdDsaSignedByTheCliVerifies) {
   const std::string key = Quote(dir_ / "ed.pem");
   ASSERT_TRUE(Shell("openssl genpkey -algorithm ED25519 -out " + key));
-  ASSERT_TRUE(Shell("openssl pkey -in " + key + " -pubout -outform DER -out " + Quote(dir_ / "pub.der")));
+  ASSERT_TRUE(
+      Shell("openssl pkey -in " + key + " -pubout -outform DER -out " + Quote(dir_ / "pub.der")));
   const std::string der = ReadFile(dir_ / "pub.der");
   ASSERT_GE(der.size(), 32u);
   KeySet keys;
-  keys.Add(VerifyKey::FromJwk(R"({"kty":"OKP","crv":"Ed25519","x":")" + B64Url(der.substr(der.size() - 32)) +
-                              "\"}")
+  keys.Add(VerifyKey::FromJwk(R"({"kty":"OKP","crv":"Ed25519","x":")" +
+                              B64Url(der.substr(der.size() - 32)) + "\"}")
                .value());
   const std::string token = CliToken(R"({"alg":"EdDSA"})", R"({"sub":"ed","exp":4000000000})",
                                      "openssl pkeyutl -sign -rawin -inkey " + key, "-in");
@@ -173,7 +176,8 @@ TEST_F(OpenSslCli, OurEs256TokenAndJwkCheckOutWithTheCli) {
   ASSERT_TRUE(Shell("openssl pkey -in " + Quote(dir_ / "priv.pem") + " -pubout -out " + pub));
 
   // The JWK's x and y are the key's uncompressed point.
-  ASSERT_TRUE(Shell("openssl pkey -pubin -in " + pub + " -outform DER -out " + Quote(dir_ / "pub.der")));
+  ASSERT_TRUE(
+      Shell("openssl pkey -pubin -in " + pub + " -outform DER -out " + Quote(dir_ / "pub.der")));
   const std::string der = ReadFile(dir_ / "pub.der");
   const auto jwk = boost::json::parse(key.PublicJwk()).as_object();
   const std::string x = FromB64Url(std::string(jwk.at("x").as_string()));
@@ -191,7 +195,8 @@ TEST_F(OpenSslCli, OurEs256TokenAndJwkCheckOutWithTheCli) {
                    BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr));
     unsigned char* sig_der = nullptr;
     const int len = i2d_ECDSA_SIG(sig, &sig_der);
-    WriteFile(dir_ / "sig.der", std::string_view(reinterpret_cast<char*>(sig_der), static_cast<size_t>(len)));
+    WriteFile(dir_ / "sig.der",
+              std::string_view(reinterpret_cast<char*>(sig_der), static_cast<size_t>(len)));
     OPENSSL_free(sig_der);
     ECDSA_SIG_free(sig);
     WriteFile(dir_ / "input", token.substr(0, dot));

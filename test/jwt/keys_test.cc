@@ -1,6 +1,5 @@
 // VerifyKey::FromJwk, KeySet::FromJwks and SignKey: what is accepted, what is refused and why.
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -43,7 +42,8 @@ std::string RsaJwkOfBits(unsigned bits) {
 TEST(VerifyKey, DerivesAlgFromKeyTypeOrTakesTheJwks) {
   EXPECT_EQ(VerifyKey::FromJwk(kRfcRsaJwk).value()->alg(), Alg::kRS256);
   EXPECT_EQ(VerifyKey::FromJwk(EcJwk()).value()->alg(), Alg::kES256);
-  auto key = VerifyKey::FromJwk(EcJwk(R"(,"kid":"a","use":"sig","alg":"ES256","key_ops":["verify"])"));
+  auto key =
+      VerifyKey::FromJwk(EcJwk(R"(,"kid":"a","use":"sig","alg":"ES256","key_ops":["verify"])"));
   ASSERT_TRUE(key.ok()) << key.error().message;
   EXPECT_EQ((*key)->kid(), "a");
   EXPECT_TRUE((*key)->Accepts(Alg::kES256));
@@ -100,7 +100,8 @@ TEST(KeySet, SkipsUnusableKeysAndFindsByKid) {
   const auto es = SignKey::Generate(Alg::kES256, "es").value();
   const auto ed = SignKey::Generate(Alg::kEdDSA, "ed").value();
   const std::string jwks = R"({"keys":[)" + es.PublicJwk() + "," + ed.PublicJwk() +
-                           R"(,{"kty":"oct","kid":"h","k":"AAAA"},)" + EcJwk(R"(,"kid":"enc","use":"enc")") +
+                           R"(,{"kty":"oct","kid":"h","k":"AAAA"},)" +
+                           EcJwk(R"(,"kid":"enc","use":"enc")") +
                            R"(,{"kty":"RSA","kid":"weird","n":"AQAB"}]})";
   auto set = KeySet::FromJwks(jwks);
   ASSERT_TRUE(set.ok());

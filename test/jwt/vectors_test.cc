@@ -1,7 +1,6 @@
 // Known answers from the specifications: RFC 7515 appendix A.2 (RS256) and A.3 (ES256), RFC 8037
 // appendix A.4 (Ed25519).
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 
 #include "jwt/internal.h"
@@ -53,7 +52,8 @@ TEST(Rfc7515, A3Es256) {
 }
 
 TEST(Rfc8037, A4Ed25519) {
-  const std::string jwk = R"({"kty":"OKP","crv":"Ed25519","x":")" + std::string(kRfcEd25519X) + "\"}";
+  const std::string jwk =
+      R"({"kty":"OKP","crv":"Ed25519","x":")" + std::string(kRfcEd25519X) + "\"}";
   const auto key = VerifyKey::FromJwk(jwk).value();
   EXPECT_EQ(key->alg(), Alg::kEdDSA);
   const std::string signature = Base64UrlDecode(kRfcEd25519Signature).value();

@@ -1,7 +1,9 @@
 // Verify: round trips for every algorithm, each refusal reason, leeway edges and claim shapes.
 #include <gtest/gtest.h>
 
-#include <map>
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "jwt/jwt.h"
 #include "jwt_test_util.h"
@@ -105,12 +107,12 @@ TEST_F(Refusals, MalformedShapes) {
   const std::string sig = good.substr(dot + 1);
   for (const std::string& bad : {
            std::string(""),
-           head,                                  // two parts
-           good + ".",                            // four parts
-           head + "..",                           // duplicate dots
+           head,                                         // two parts
+           good + ".",                                   // four parts
+           head + "..",                                  // duplicate dots
            good.substr(0, good.find('.')) + ".." + sig,  // empty payload
-           head + ".",                            // empty signature
-           head + "." + sig + "=",                // padding
+           head + ".",                                   // empty signature
+           head + "." + sig + "=",                       // padding
            head + "." + sig.substr(0, 10) + "+" + sig.substr(11),
            head + "." + sig.substr(0, 10) + "/" + sig.substr(11),
            " " + good,
@@ -124,7 +126,8 @@ TEST_F(Refusals, MalformedJson) {
   EXPECT_EQ(Code(MakeToken("not json", Claims(kNow + 60), *es_)), "token_malformed");
   EXPECT_EQ(Code(MakeToken(R"(["ES256"])", Claims(kNow + 60), *es_)), "token_malformed");
   EXPECT_EQ(Code(MakeToken(R"({"kid":"k1"})", Claims(kNow + 60), *es_)), "token_malformed");
-  EXPECT_EQ(Code(MakeToken(R"({"alg":"ES256","kid":7})", Claims(kNow + 60), *es_)), "token_malformed");
+  EXPECT_EQ(Code(MakeToken(R"({"alg":"ES256","kid":7})", Claims(kNow + 60), *es_)),
+            "token_malformed");
   EXPECT_EQ(Code(MakeToken(kHeader, "[1,2]", *es_)), "token_malformed");
   EXPECT_EQ(Code(MakeToken(kHeader, "{\"exp\":", *es_)), "token_malformed");
   // Registered claims of the wrong type, behind a valid signature.
@@ -213,10 +216,10 @@ TEST_F(Refusals, ExpiryWithLeeway) {
 TEST_F(Refusals, NotBeforeAndIssuedAtWithLeeway) {
   const int64_t t = kNow + 1000;
   for (const char* claim : {"nbf", "iat"}) {
-    const auto token = MakeToken(
-        kHeader, std::string(R"({"exp":)") + std::to_string(t + 3600) + ",\"" + claim +
-                     "\":" + std::to_string(t) + "}",
-        *es_);
+    const auto token = MakeToken(kHeader,
+                                 std::string(R"({"exp":)") + std::to_string(t + 3600) + ",\"" +
+                                     claim + "\":" + std::to_string(t) + "}",
+                                 *es_);
     EXPECT_TRUE(Verify(token, SetOf(*es_), At(t - 60)).ok()) << claim;
     EXPECT_EQ(Code(token, At(t - 61)), "token_not_yet_valid") << claim;
   }
@@ -232,7 +235,8 @@ TEST_F(Refusals, MissingExpUnlessAllowed) {
 
 TEST_F(Refusals, IssuerAndAudience) {
   const auto token = MakeToken(
-      kHeader, R"({"iss":"https://a","aud":["x","tollgate"],"exp":)" + std::to_string(kNow + 60) + "}",
+      kHeader,
+      R"({"iss":"https://a","aud":["x","tollgate"],"exp":)" + std::to_string(kNow + 60) + "}",
       *es_);
   ValidationOptions o = At(kNow);
   o.issuer = "https://a";
@@ -271,14 +275,67 @@ TEST(Claims, AudienceStringScopeShapesAndFractionalDates) {
   EXPECT_EQ(c->payload_json, R"({"aud":"api","exp":18446744073709551615})");
 }
 
+TEST(Mutations, NoSingleCharacterChangeIsAccepted) {
+  // Every position, replaced by characters that keep or break the base64url alphabet, or cut
+  // out: refused with a stable code, never accepted, never a crash.
+  const auto key = SignKey::Generate(Alg::kES256, "k1").value();
+  const KeySet keys = SetOf(key);
+  const std::string token = key.Sign(Claims(kNow + 60)).value();
+  ASSERT_TRUE(Verify(token, keys, At(kNow)).ok());
+  const std::set<std::string> codes = {"token_malformed", "alg_not_allowed", "unknown_kid",
+                                       "alg_mismatch", "bad_signature"};
+  for (size_t i = 0; i < token.size(); ++i) {
+    for (char c : {'A', 'z', '.', '=', '\0'}) {
+      if (token[i] == c) continue;
+      std::string changed = token;
+      changed[i] = c;
+      auto r = Verify(changed, keys, At(kNow));
+      ASSERT_FALSE(r.ok()) << i << c;
+      EXPECT_TRUE(codes.count(r.error().code)) << r.error().code;
+    }
+    std::string cut = token;
+    cut.erase(i, 1);
+    EXPECT_FALSE(Verify(cut, keys, At(kNow)).ok()) << i;
+  }
+}
+
+TEST(Concurrency, OneKeySetVerifiesFromManyThreads) {
+  // Keys are shared and immutable; each thread has its own OpenSSL context.
+  std::vector<SignKey> signers;
+  KeySet keys;
+  std::vector<std::string> tokens;
+  for (Alg alg : {Alg::kES256, Alg::kRS256, Alg::kEdDSA}) {
+    signers.push_back(SignKey::Generate(alg, std::string(ToString(alg))).value());
+    keys.Add(VerifyKey::FromJwk(signers.back().PublicJwk()).value());
+    tokens.push_back(signers.back().Sign(Claims(kNow + 60)).value());
+    tokens.push_back(tokens.back() + "A");  // refused: a changed signature
+  }
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 60; ++i) {
+        const auto& token = tokens[static_cast<size_t>(i + t) % tokens.size()];
+        (Verify(token, keys, At(kNow)).ok() ? accepted : refused)++;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 120);
+  EXPECT_EQ(refused.load(), 120);
+}
+
 TEST(ClaimString, PrintsScalarsAndSkipsStructures) {
-  const std::string p = R"({"s":"x","i":-3,"u":18446744073709551615,"d":1.5,"b":true,"n":null,"o":{},"a":[]})";
+  const std::string p =
+      R"({"s":"x","i":-3,"u":18446744073709551615,"d":1.5,"b":true,"n":null,"o":{},"a":[]})";
   EXPECT_EQ(ClaimString(p, "s"), "x");
   EXPECT_EQ(ClaimString(p, "i"), "-3");
   EXPECT_EQ(ClaimString(p, "u"), "18446744073709551615");
   EXPECT_EQ(ClaimString(p, "d"), "1.5");
   EXPECT_EQ(ClaimString(p, "b"), "true");
-  for (const char* absent : {"n", "o", "a", "missing"}) EXPECT_FALSE(ClaimString(p, absent)) << absent;
+  for (const char* absent : {"n", "o", "a", "missing"})
+    EXPECT_FALSE(ClaimString(p, absent)) << absent;
   EXPECT_FALSE(ClaimString("not json", "s"));
 }
 
