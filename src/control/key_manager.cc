@@ -99,7 +99,8 @@ Result<std::string> KeyManager::OpenPrivateKey(const SigningKey& key) const {
 Result<SigningKey> KeyManager::NewKey(int64_t now) {
   const std::string kid = crypto::RandomToken(kKidChars);
   auto generated = jwt::SignKey::Generate(kAlg, kid);
-  if (!generated.ok()) return generated.error();
+  if (!generated.ok())
+    return Internal("cannot generate a signing key: " + generated.error().message);
   SigningKey key;
   key.kid = kid;
   key.alg = std::string(jwt::ToString(kAlg));
@@ -187,7 +188,7 @@ Result<std::shared_ptr<const jwt::SignKey>> KeyManager::CurrentSignKey() {
   if (!alg) return Internal("stored signing key " + active->kid + " has an unknown alg");
   auto key = jwt::SignKey::FromPem(*pem, *alg, active->kid);
   OPENSSL_cleanse(pem->data(), pem->size());
-  if (!key.ok()) return key.error();
+  if (!key.ok()) return Internal("stored signing key " + active->kid + " cannot be loaded");
   auto shared = std::make_shared<const jwt::SignKey>(std::move(key.value()));
   std::lock_guard lock(mu_);
   sign_keys_.clear();  // only the current one is needed
