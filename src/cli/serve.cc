@@ -14,6 +14,7 @@
 #include "adapters/rest/management_api.h"
 #include "cli/counter_usage.h"
 #include "cli/flags.h"
+#include "cli/key_manager_setup.h"
 #include "cli/quota_persistence.h"
 #include "control/accounts.h"
 #include "control/demo.h"
@@ -29,7 +30,7 @@ namespace tollgate::cli {
 namespace {
 
 std::vector<FlagSpec> ServeFlags() {
-  return {
+  std::vector<FlagSpec> specs = {
       {"data", "DIR", "data directory of the embedded SQLite store", "./data"},
       {"store", "URL", "store URL: sqlite:PATH (default: sqlite:DIR/tollgate.db)", ""},
       {"role", "ROLE", "all | control (management API) | enforcer (gateway listeners)", "all"},
@@ -48,6 +49,8 @@ std::vector<FlagSpec> ServeFlags() {
       {"demo-upstream", "URL", "upstream of the demo API", "http://127.0.0.1:9090"},
       {"help", "", "print this help", ""},
   };
+  for (FlagSpec& spec : KeyManagerFlags()) specs.insert(specs.end() - 1, std::move(spec));
+  return specs;
 }
 
 int Fail(const std::string& message) {
@@ -128,6 +131,15 @@ int Serve(int argc, char** argv) {
       std::printf("admin password (shown once, store it now): %s\n",
                   admin->generated_password.c_str());
     }
+  }
+  std::unique_ptr<control::KeyManager> key_manager;  // OAuth2 authorization server
+  if (control_role) {
+    auto started = StartKeyManager(flags, *db, clock,
+                                   [&] { refresher.NotifyAndWait(std::chrono::milliseconds(500)); }, http_port);
+    if (!started.ok()) return Fail("cannot start the key manager: " + started.error().message);
+    key_manager = std::move(started.value());
+    service.AttachKeyManager(key_manager.get());
+    std::printf("OAuth2 issuer %s\n", key_manager->options().issuer.c_str());
   }
   if (flags.Has("demo")) {
     auto seed = control::SeedDemo(service, control::Principal{"admin", Role::kAdmin},

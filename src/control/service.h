@@ -19,6 +19,8 @@
 
 namespace tollgate::control {
 
+class KeyManager;
+
 // Who is acting.
 struct Principal {
   std::string user;
@@ -29,6 +31,13 @@ struct Principal {
 struct IssuedKey {
   ApiKey record;
   std::string key;
+};
+
+// A freshly created OAuth client (or one whose secret was regenerated) and its secret, which is
+// shown only once.
+struct IssuedClient {
+  OAuthClient record;
+  std::string secret;
 };
 
 // Result of ensuring that an admin exists at first start.
@@ -116,6 +125,43 @@ class Service {
   Status DeleteApiKey(const Principal& who, std::string_view application_id,
                       std::string_view key_id);
 
+  // --- OAuth2 key manager and external identity providers (oauth.cc).
+  // The key manager that signs tokens; without one, RotateSigningKey and ListSigningKeys answer
+  // kUnavailable "key_manager_unavailable". Set once at start, before serving.
+  void AttachKeyManager(KeyManager* key_manager) { key_manager_ = key_manager; }
+  KeyManager* key_manager() const { return key_manager_; }
+  // OAuth clients of an application (owner or admin): client id "tgc_…", secret "tgs_…" (only
+  // its SHA-256 is stored). `name` at most 100 characters.
+  Result<IssuedClient> CreateOAuthClient(const Principal& who, std::string_view application_id,
+                                         std::string name);
+  Result<std::vector<OAuthClient>> ListOAuthClients(const Principal& who,
+                                                    std::string_view application_id);
+  Status DeleteOAuthClient(const Principal& who, std::string_view application_id,
+                           std::string_view client_id);
+  Result<IssuedClient> RegenerateOAuthClientSecret(const Principal& who,
+                                                   std::string_view application_id,
+                                                   std::string_view client_id);
+  // Admin: a new signing key (the old one stays published for the overlap); the keys published
+  // now, public parts only.
+  Result<SigningKey> RotateSigningKey(const Principal& who);
+  Result<std::vector<SigningKey>> ListSigningKeys(const Principal& who);
+  // Admin: external issuers. name and issuer are required; jwksUri or discoveryUrl (http or
+  // https URLs); clientClaim defaults to "client_id". Conflict "issuer_taken".
+  Result<Issuer> CreateIssuer(const Principal& who, Issuer draft);
+  Result<Issuer> GetIssuer(const Principal& who, std::string_view id);
+  Result<store::Page<Issuer>> ListIssuers(const Principal& who, store::PageRequest page);
+  Result<Issuer> UpdateIssuer(const Principal& who, std::string_view id, Issuer draft);
+  Status DeleteIssuer(const Principal& who, std::string_view id);
+  // An external issuer's client id bound to an application (owner or admin). The issuer must
+  // exist ("issuerId", "issuer_not_found"); conflict "external_client_taken".
+  Result<ExternalClient> CreateExternalClient(const Principal& who,
+                                              std::string_view application_id,
+                                              std::string issuer_id, std::string client_id);
+  Result<std::vector<ExternalClient>> ListExternalClients(const Principal& who,
+                                                          std::string_view application_id);
+  Status DeleteExternalClient(const Principal& who, std::string_view application_id,
+                              std::string_view id);
+
  private:
   Status RequirePublisher(const Principal& who) const;
   Status RequireAdmin(const Principal& who) const;
@@ -138,6 +184,7 @@ class Service {
   const Clock& clock_;
   std::function<void()> on_change_;
   std::unique_ptr<Accounts> accounts_;
+  KeyManager* key_manager_ = nullptr;
 };
 
 }  // namespace tollgate::control

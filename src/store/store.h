@@ -44,6 +44,8 @@ class Store {
   virtual Result<int64_t> Revision() = 0;
 
   // Everything the enforcer needs, read in one transaction, with the revision it reflects.
+  // Signing keys that have expired (expires_at <= the store's wall clock) and revoked tokens
+  // past their expiry are left out.
   virtual Result<SnapshotData> LoadSnapshotData() = 0;
 
   // --- APIs. Conflicts: "api_name_version_taken" (name + version), "api_context_taken"
@@ -69,7 +71,7 @@ class Store {
   virtual Result<Page<Application>> ListApplications(std::string_view owner,
                                                      const PageRequest& page) = 0;
   virtual Result<Application> UpdateApplication(const Application& app) = 0;
-  // Deletes its subscriptions and keys with it.
+  // Deletes its subscriptions, keys, OAuth clients and external clients with it.
   virtual Status DeleteApplication(std::string_view id) = 0;
 
   // --- Subscriptions. Conflict: "already_subscribed" (same application and API).
@@ -124,6 +126,55 @@ class Store {
   // DeleteUser refuses a user who still owns applications (kConflict "user_has_applications",
   // so that a later user of the same name cannot inherit them) and deletes the user's access
   // tokens and sessions with it.
+  // --- OAuth2 key manager (sqlite_oauth.cc). Every write bumps the revision: the enforcer reads
+  // clients, keys and revocations from its snapshot.
+  // OAuth clients. Conflict: "oauth_client_taken" (same client_id). Not found:
+  // "application_not_found", "oauth_client_not_found". `client_id` is the public client id.
+  virtual Result<OAuthClient> CreateOAuthClient(const OAuthClient& client) = 0;
+  virtual Result<OAuthClient> GetOAuthClient(std::string_view client_id) = 0;
+  // Ordered by created_at then id.
+  virtual Result<std::vector<OAuthClient>> ListOAuthClients(std::string_view application_id) = 0;
+  // Replaces the secret hash of the application's client; answers the updated client.
+  virtual Result<OAuthClient> SetOAuthClientSecret(std::string_view application_id,
+                                                   std::string_view client_id,
+                                                   std::string_view secret_hash) = 0;
+  virtual Status DeleteOAuthClient(std::string_view application_id,
+                                   std::string_view client_id) = 0;
+
+  // Signing keys. `key` must be active (no retired_at). AddSigningKey inserts it and, in the same
+  // transaction, retires every other active key (retired_at = key.created_at, expires_at =
+  // `retired_expires_at`) and deletes keys that expired before key.created_at. Conflict:
+  // "signing_key_taken" (same kid).
+  virtual Result<SigningKey> AddSigningKey(const SigningKey& key, int64_t retired_expires_at) = 0;
+  // Inserts `candidate` only when no active key exists (first start, possibly raced by another
+  // process); answers the newest active key, which is `candidate` when it was inserted.
+  virtual Result<SigningKey> EnsureSigningKey(const SigningKey& candidate) = 0;
+  // Every stored key: the active one(s) first, then newest first (created_at, kid descending).
+  virtual Result<std::vector<SigningKey>> ListSigningKeys() = 0;
+
+  // Revoked tokens (RFC 7009). Records `token` until its expires_at (again: keeps the later
+  // expiry) and deletes records that have expired at `now` (expires_at <= now).
+  virtual Status RevokeToken(const RevokedToken& token, int64_t now) = 0;
+  virtual Result<bool> IsTokenRevoked(std::string_view jti) = 0;
+
+  // External identity providers. Conflict: "issuer_taken" (same issuer value). Not found:
+  // "issuer_not_found". UpdateIssuer replaces every field but id and created_at. Deleting an
+  // issuer deletes its external clients.
+  virtual Result<Issuer> CreateIssuer(const Issuer& issuer) = 0;
+  virtual Result<Issuer> GetIssuer(std::string_view id) = 0;
+  virtual Result<Page<Issuer>> ListIssuers(const PageRequest& page) = 0;  // by created_at, id
+  virtual Result<Issuer> UpdateIssuer(const Issuer& issuer) = 0;
+  virtual Status DeleteIssuer(std::string_view id) = 0;
+
+  // External clients: (issuer, client id) bound to an application. Conflict:
+  // "external_client_taken" (same issuer and client id). Not found: "application_not_found",
+  // "issuer_not_found", "external_client_not_found".
+  virtual Result<ExternalClient> CreateExternalClient(const ExternalClient& client) = 0;
+  virtual Result<std::vector<ExternalClient>> ListExternalClients(
+      std::string_view application_id) = 0;
+  virtual Status DeleteExternalClient(std::string_view application_id, std::string_view id) = 0;
+
+  // --- Users. Conflict: "user_name_taken". Not found: "user_not_found".
   virtual Result<User> CreateUser(const User& user) = 0;
   virtual Result<User> GetUser(std::string_view id) = 0;
   virtual Result<User> GetUserByName(std::string_view name) = 0;

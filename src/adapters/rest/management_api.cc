@@ -9,6 +9,8 @@
 #include "adapters/rest/authn.h"
 #include "adapters/rest/json_mapping.h"
 #include "adapters/rest/replies.h"
+#include "adapters/rest/oauth_routes.h"
+#include "crypto/crypto.h"
 
 namespace tollgate::adapters::rest {
 namespace json = boost::json;
@@ -68,6 +70,8 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
   AddPlanRoutes();
   AddAccountRoutes();
   AddSessionRoutes();
+  AddOAuthRoutes(router_, [this](verb m, std::string p, AuthedHandler h) { Route(m, std::move(p), std::move(h)); },
+                 service_);
 }
 
 ManagementApi::~ManagementApi() = default;

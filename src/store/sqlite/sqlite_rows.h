@@ -55,6 +55,10 @@ Result<int64_t> QueryInt(sqlite3* db, std::string_view sql, std::string_view par
 // Whether `SELECT 1 FROM … WHERE id = ?` finds a row.
 Result<bool> RowExists(sqlite3* db, std::string_view sql, std::string_view id);
 
+// Fills the key manager's part of a snapshot (sqlite_oauth.cc): OAuth clients, signing keys and
+// revoked tokens not yet expired at the database's wall clock, issuers, external clients.
+Status LoadOAuthSnapshot(sqlite3* db, SnapshotData& data);
+
 // Scopes are stored space-separated (OAuth2 scope tokens never contain spaces).
 std::string JoinScopes(const std::vector<std::string>& scopes);
 std::vector<std::string> SplitScopes(std::string_view text);

@@ -221,6 +221,60 @@ CREATE INDEX audit_log_by_at ON audit_log (at);
 // Migration i (0-based) brings the schema to version i + 1. Migrations 3, 4, 6 and 7 are being
 // written on other branches; merging puts each at its number.
 constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV5};
+// Version 3: the OAuth2 key manager (clients, signing keys, revoked tokens) and external identity
+// providers (issuers and the client ids of theirs bound to applications).
+constexpr const char* kV3 = R"sql(
+CREATE TABLE oauth_clients (
+  id             TEXT PRIMARY KEY,
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  client_id      TEXT NOT NULL UNIQUE,
+  secret_hash    TEXT NOT NULL,  -- lower-case hex SHA-256 of the secret; never the secret
+  name           TEXT NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX oauth_clients_by_application ON oauth_clients (application_id, created_at, id);
+
+CREATE TABLE signing_keys (
+  kid         TEXT PRIMARY KEY,
+  alg         TEXT NOT NULL,
+  private_key TEXT NOT NULL,  -- sealed by the key manager (AES-256-GCM), never plain PEM
+  public_jwk  TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  retired_at  INTEGER,  -- NULL: signs new tokens
+  expires_at  INTEGER   -- NULL: published until retired and expired
+);
+
+CREATE TABLE issuers (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  issuer        TEXT NOT NULL UNIQUE,
+  jwks_uri      TEXT NOT NULL DEFAULT '',
+  discovery_url TEXT NOT NULL DEFAULT '',
+  audience      TEXT NOT NULL DEFAULT '',
+  client_claim  TEXT NOT NULL DEFAULT 'client_id',
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX issuers_by_created ON issuers (created_at, id);
+
+CREATE TABLE external_clients (
+  id             TEXT PRIMARY KEY,
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  issuer_id      TEXT NOT NULL REFERENCES issuers (id) ON DELETE CASCADE,
+  client_id      TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  UNIQUE (issuer_id, client_id)
+);
+CREATE INDEX external_clients_by_application ON external_clients (application_id, created_at, id);
+
+CREATE TABLE revoked_tokens (
+  jti        TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
+)sql";
+
+// Migration i (0-based) brings the schema to version i + 1.
+constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV3};
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");

@@ -2,6 +2,7 @@
 // APIs live in sqlite_apis.cc; applications, subscriptions and keys in sqlite_applications.cc;
 // plans and quota usage in sqlite_plans.cc; users, tokens and sessions in sqlite_users.cc; the
 // audit log in sqlite_audit.cc.
+// plans and quota usage in sqlite_plans.cc; the key manager's tables in sqlite_oauth.cc.
 #include "store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -83,6 +84,7 @@ Result<SnapshotData> SqliteStore::LoadSnapshotData() {
     auto plans = LoadPlans(db_, Window{});
     if (!plans.ok()) return plans.error();
     data.plans = std::move(plans.value());
+    if (auto s = LoadOAuthSnapshot(db_, data); !s.ok()) return s.error();
     return data;
   });
 }

@@ -80,6 +80,27 @@ class SqliteStore final : public Store {
   Result<std::vector<QuotaUsage>> LoadQuotaUsage(int64_t now) override;
 
   // Users, tokens, sessions: sqlite_users.cc; the audit log: sqlite_audit.cc.
+  Result<OAuthClient> CreateOAuthClient(const OAuthClient& client) override;
+  Result<OAuthClient> GetOAuthClient(std::string_view client_id) override;
+  Result<std::vector<OAuthClient>> ListOAuthClients(std::string_view application_id) override;
+  Result<OAuthClient> SetOAuthClientSecret(std::string_view application_id,
+                                           std::string_view client_id,
+                                           std::string_view secret_hash) override;
+  Status DeleteOAuthClient(std::string_view application_id, std::string_view client_id) override;
+  Result<SigningKey> AddSigningKey(const SigningKey& key, int64_t retired_expires_at) override;
+  Result<SigningKey> EnsureSigningKey(const SigningKey& candidate) override;
+  Result<std::vector<SigningKey>> ListSigningKeys() override;
+  Status RevokeToken(const RevokedToken& token, int64_t now) override;
+  Result<bool> IsTokenRevoked(std::string_view jti) override;
+  Result<Issuer> CreateIssuer(const Issuer& issuer) override;
+  Result<Issuer> GetIssuer(std::string_view id) override;
+  Result<Page<Issuer>> ListIssuers(const PageRequest& page) override;
+  Result<Issuer> UpdateIssuer(const Issuer& issuer) override;
+  Status DeleteIssuer(std::string_view id) override;
+  Result<ExternalClient> CreateExternalClient(const ExternalClient& client) override;
+  Result<std::vector<ExternalClient>> ListExternalClients(std::string_view application_id) override;
+  Status DeleteExternalClient(std::string_view application_id, std::string_view id) override;
+
   Result<User> CreateUser(const User& user) override;
   Result<User> GetUser(std::string_view id) override;
   Result<User> GetUserByName(std::string_view name) override;
