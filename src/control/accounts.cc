@@ -291,14 +291,14 @@ Status Accounts::Logout(const Principal& who, std::string_view cookie_value) {
 // ---------------------------------------------------------------------------------------------
 // Personal access tokens
 
-Result<IssuedToken> Accounts::CreateToken(const Principal& who, std::string name,
+Result<IssuedAccessToken> Accounts::CreateToken(const Principal& who, std::string name,
                                           std::optional<int64_t> expires_at) {
   const int64_t now = clock_.NowSeconds();
   if (expires_at && *expires_at <= now) {
     return Invalid("expiresAt", "expiresAt must be in the future");
   }
   if (name.size() > 100) return Invalid("name", "name is at most 100 characters");
-  IssuedToken out;
+  IssuedAccessToken out;
   out.token = std::string(kAccessTokenPrefix) + crypto::RandomToken(kTokenRandomChars);
   out.record = AccessToken{crypto::RandomUuid(),
                            who.user,

@@ -59,7 +59,7 @@ struct SessionPrincipal {
   std::string hash;        // the session's key in the store
 };
 
-struct IssuedToken {
+struct IssuedAccessToken {
   AccessToken record;
   std::string token;  // shown once
 };
@@ -101,7 +101,7 @@ class Accounts {
 
   // --- Personal access tokens of the acting user. Name ≤ 100 characters (default "default");
   // expires_at, when given, in the future.
-  Result<IssuedToken> CreateToken(const Principal& who, std::string name,
+  Result<IssuedAccessToken> CreateToken(const Principal& who, std::string name,
                                   std::optional<int64_t> expires_at);
   Result<std::vector<AccessToken>> ListTokens(const Principal& who);
   Status RevokeToken(const Principal& who, std::string_view id);

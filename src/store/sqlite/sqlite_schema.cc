@@ -220,7 +220,6 @@ CREATE INDEX audit_log_by_at ON audit_log (at);
 
 // Migration i (0-based) brings the schema to version i + 1. Migrations 3, 4, 6 and 7 are being
 // written on other branches; merging puts each at its number.
-constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV5};
 // Version 3: the OAuth2 key manager (clients, signing keys, revoked tokens) and external identity
 // providers (issuers and the client ids of theirs bound to applications).
 constexpr const char* kV3 = R"sql(
@@ -274,7 +273,7 @@ CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
 )sql";
 
 // Migration i (0-based) brings the schema to version i + 1.
-constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV3};
+constexpr std::array<const char*, 4> kMigrations{kV1, kV2, kV3, kV5};
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
