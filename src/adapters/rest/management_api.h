@@ -32,6 +32,8 @@ class ManagementApi {
   void AddApiRoutes();
   void AddApplicationRoutes();
   void AddPlanRoutes();
+  void AddPublisherRoutes();  // publisher_routes.cc
+  void AddCatalogRoutes();    // catalog_routes.cc
 
   control::Service& service_;
   std::function<bool()> ready_;
