@@ -26,6 +26,17 @@ store::PageRequest ClampPage(store::PageRequest page) {
   return page;
 }
 
+// Documents are public only with their API: kNotFound "api_not_found" unless the API exists and is
+// in the catalog (PUBLISHED or DEPRECATED), so that drafts cannot be probed.
+Status RequireCatalogVisible(store::Store& store, std::string_view api_id) {
+  auto api = store.GetApi(api_id);
+  if (!api.ok()) return api.error();
+  if (api->lifecycle != Lifecycle::kPublished && api->lifecycle != Lifecycle::kDeprecated) {
+    return NotFound("api_not_found", "no API with this id");
+  }
+  return Ok();
+}
+
 // The default context of a new version: the source's context with its last segment equal to the
 // source's version replaced, else the source's context with the new version appended.
 std::string VersionedContext(const std::string& context, const std::string& old_version,
@@ -100,8 +111,7 @@ Result<store::Page<ApiDocument>> Service::ListDocuments(const Principal& who,
                                                         std::string_view api_id,
                                                         store::PageRequest page) {
   if (!IsPublisher(who)) {
-    auto entry = GetCatalogEntry(who, api_id);  // not found unless catalog-visible
-    if (!entry.ok()) return entry.error();
+    if (auto s = RequireCatalogVisible(store_, api_id); !s.ok()) return s.error();
   }
   return store_.ListDocuments(api_id, ClampPage(page));
 }
@@ -109,11 +119,7 @@ Result<store::Page<ApiDocument>> Service::ListDocuments(const Principal& who,
 Result<ApiDocument> Service::GetDocument(const Principal& who, std::string_view api_id,
                                          std::string_view doc_id) {
   if (!IsPublisher(who)) {
-    auto api = store_.GetApi(api_id);
-    if (!api.ok()) return api.error();
-    if (api->lifecycle != Lifecycle::kPublished && api->lifecycle != Lifecycle::kDeprecated) {
-      return NotFound("api_not_found", "no API with this id");
-    }
+    if (auto s = RequireCatalogVisible(store_, api_id); !s.ok()) return s.error();
   }
   return store_.GetDocument(api_id, doc_id);
 }

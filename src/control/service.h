@@ -116,7 +116,9 @@ class Service {
                                         Application draft);
   Status DeleteApplication(const Principal& who, std::string_view id);
 
-  // Subscribes on `plan` (empty: the API's first offered plan). Only PUBLISHED APIs accept.
+  // Subscribes on `plan` (empty: the API's first offered plan). Only PUBLISHED APIs accept
+  // (kConflict "api_not_subscribable"); a blocked application cannot subscribe (kConflict
+  // "application_blocked"). On a plan that requires approval the subscription starts PENDING.
   Result<Subscription> Subscribe(const Principal& who, std::string_view application_id,
                                  std::string_view api_id, std::string plan);
   Result<store::Page<Subscription>> ListSubscriptions(const Principal& who,

@@ -201,6 +201,7 @@ TEST_F(PortalRestTest, DocumentsCrudWithRolesAndPaging) {
   ASSERT_EQ(guide.status, 201u) << json::serialize(guide.body);
   EXPECT_EQ(guide.body.at("type"), "markdown");
   EXPECT_EQ(guide.body.at("apiId"), json::value(api));
+  clock_.Advance(1);  // documents list in creation order
   auto link = Call(verb::post, base, kAdmin,
                    R"({"name":"Spec","type":"url","content":"https://docs.example.com/pets"})");
   ASSERT_EQ(link.status, 201u);
