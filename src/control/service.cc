@@ -13,8 +13,6 @@
 namespace tollgate::control {
 namespace {
 
-constexpr size_t kKeyRandomChars = 40;     // base62: ≈ 238 bits
-constexpr size_t kKeyPrefixShown = 8;      // "tg_" + 5 characters, to recognise a key
 constexpr size_t kGeneratedPasswordChars = 24;
 
 Error Forbidden(std::string message) {
@@ -87,6 +85,7 @@ Result<Api> Service::CreateApi(const Principal& who, Api draft) {
   if (auto s = CheckApiPlans(draft); !s.ok()) return s.error();
   draft.id = crypto::RandomUuid();
   draft.lifecycle = Lifecycle::kCreated;
+  draft.deprecated_at.reset();  // set by the lifecycle only
   draft.created_by = who.user;
   draft.created_at = draft.updated_at = clock_.NowSeconds();
   auto audit = OpenAudit(clock_, who.user, "api.create", "api", draft.id, "", Summary(draft));
@@ -126,7 +125,7 @@ Status Service::DeleteApi(const Principal& who, std::string_view id) {
 }
 
 Result<Api> Service::ChangeLifecycle(const Principal& who, std::string_view id,
-                                     std::string_view action) {
+                                     std::string_view action, const LifecycleOptions& options) {
   if (auto s = RequirePublisher(who); !s.ok()) return s.error();
   if (!IsLifecycleAction(action)) {
     return Invalid("action", "action is one of publish, deprecate, retire, block, unblock");
@@ -145,7 +144,7 @@ Result<Api> Service::ChangeLifecycle(const Principal& who, std::string_view id,
                              .Add("lifecycle", ToString(event.to))
                              .Add("action", action)
                              .str());
-  return Changed(store_.TransitionApi(event));
+  return Changed(Transition(event, options));
 }
 
 Result<std::vector<LifecycleEvent>> Service::LifecycleHistory(const Principal& who,
@@ -223,6 +222,9 @@ Result<Subscription> Service::Subscribe(const Principal& who, std::string_view a
     }
     return api.error();
   }
+  if (app->blocked) {
+    return Conflict("application_blocked", "an admin blocked this application");
+  }
   if (!AcceptsSubscriptions(api->lifecycle)) {
     return Conflict("api_not_subscribable", "the API is " + std::string(ToString(api->lifecycle)) +
                                                 "; only PUBLISHED APIs take new subscriptions");
@@ -231,8 +233,13 @@ Result<Subscription> Service::Subscribe(const Principal& who, std::string_view a
   if (std::find(api->plans.begin(), api->plans.end(), plan) == api->plans.end()) {
     return Invalid("plan", "the API does not offer plan '" + plan + "'", "plan_not_offered");
   }
-  Subscription sub{crypto::RandomUuid(), app->id, api->id, std::move(plan),
-                   SubscriptionStatus::kActive, clock_.NowSeconds()};
+  auto offered = store_.GetPlanByName(plan);
+  if (!offered.ok()) return offered.error();
+  // Plans that require approval start PENDING: no traffic until the API's publisher approves.
+  const SubscriptionStatus status =
+      offered->requires_approval ? SubscriptionStatus::kPending : SubscriptionStatus::kActive;
+  Subscription sub{crypto::RandomUuid(), app->id, api->id, std::move(plan), status,
+                   clock_.NowSeconds()};
   auto audit = OpenAudit(clock_, who.user, "subscription.create", "subscription", sub.id, "",
                          Summary(sub));
   return Changed(store_.CreateSubscription(sub));
@@ -257,24 +264,7 @@ Status Service::Unsubscribe(const Principal& who, std::string_view application_i
 
 Result<IssuedKey> Service::CreateApiKey(const Principal& who, std::string_view application_id,
                                         std::string name, std::optional<int64_t> expires_at) {
-  auto app = OwnedApplication(who, application_id);
-  if (!app.ok()) return app.error();
-  const int64_t now = clock_.NowSeconds();
-  if (expires_at && *expires_at <= now) {
-    return Invalid("expiresAt", "expiresAt must be in the future");
-  }
-  if (name.size() > 100) return Invalid("name", "name is at most 100 characters");
-  IssuedKey out;
-  out.key = std::string(kApiKeyPrefix) + crypto::RandomToken(kKeyRandomChars);
-  out.record = ApiKey{crypto::RandomUuid(), app->id, name.empty() ? "default" : std::move(name),
-                      out.key.substr(0, kKeyPrefixShown), crypto::Sha256Hex(out.key), now,
-                      expires_at};
-  auto audit = OpenAudit(clock_, who.user, "key.create", "key", out.record.id, "",
-                         Summary(out.record));
-  auto stored = Changed(store_.CreateApiKey(out.record));
-  if (!stored.ok()) return stored.error();
-  out.record = std::move(stored.value());
-  return out;
+  return IssueApiKey(who, application_id, ApiKeyRequest{std::move(name), expires_at, {}, {}, {}});
 }
 
 Result<std::vector<ApiKey>> Service::ListApiKeys(const Principal& who,

@@ -47,6 +47,37 @@ struct AdminBootstrap {
 };
 
 class Accounts;  // control/accounts.h: users, sessions, tokens, audit log
+// Options of a lifecycle change. Only "deprecate" takes them: when the deprecation counts from
+// (default: now) and when the API will be switched off (RFC 8594 Sunset; not before
+// deprecated_at). Any other action with options set is refused ("sunsetAt"/"deprecatedAt").
+struct LifecycleOptions {
+  std::optional<int64_t> deprecated_at;
+  std::optional<int64_t> sunset_at;
+};
+
+// What a developer asks for when creating an API key (see Service::IssueApiKey).
+struct ApiKeyRequest {
+  std::string name;
+  std::optional<int64_t> expires_at;
+  std::vector<std::string> allowed_ips;        // addresses or CIDRs, IPv4 or IPv6
+  std::vector<std::string> allowed_referrers;  // Referer patterns, '*' wildcard
+  std::vector<std::string> api_ids;            // APIs the application is subscribed to
+};
+
+// A new version of an existing API (Service::CreateApiVersion).
+struct NewVersionRequest {
+  std::string version;
+  std::string context;  // empty: derived from the source's context (see CreateApiVersion)
+  bool is_default_version = false;
+};
+
+// The developer portal's view of one API: what it offers and how to learn it.
+struct CatalogEntry {
+  Api api;                               // callers must not show api.upstream to developers
+  std::vector<Plan> plans;               // the offered plans, in the API's order
+  std::vector<ApiDocument> documents;    // every document (id, name, type; content included)
+  std::string openapi_path;              // "/api/v1/apis/{id}/openapi"
+};
 
 // Prefix of every API key Tollgate issues: makes leaked keys recognisable by scanners.
 inline constexpr std::string_view kApiKeyPrefix = "tg_";
@@ -79,8 +110,10 @@ class Service {
   Result<store::Page<Api>> ListApis(const Principal& who, store::PageRequest page);
   Result<Api> UpdateApi(const Principal& who, std::string_view id, Api draft);
   Status DeleteApi(const Principal& who, std::string_view id);
-  // `action`: publish | deprecate | retire | block | unblock.
-  Result<Api> ChangeLifecycle(const Principal& who, std::string_view id, std::string_view action);
+  // `action`: publish | deprecate | retire | block | unblock. `options` only with deprecate
+  // (publisher.cc). Deprecating sets deprecated_at; publishing a deprecated API again clears it.
+  Result<Api> ChangeLifecycle(const Principal& who, std::string_view id, std::string_view action,
+                              const LifecycleOptions& options = {});
   Result<std::vector<LifecycleEvent>> LifecycleHistory(const Principal& who, std::string_view id);
 
   // --- Admin: plans (plans.cc). Every authenticated user may list and read plans (publishers
@@ -104,7 +137,9 @@ class Service {
                                         Application draft);
   Status DeleteApplication(const Principal& who, std::string_view id);
 
-  // Subscribes on `plan` (empty: the API's first offered plan). Only PUBLISHED APIs accept.
+  // Subscribes on `plan` (empty: the API's first offered plan). Only PUBLISHED APIs accept
+  // (kConflict "api_not_subscribable"); a blocked application cannot subscribe (kConflict
+  // "application_blocked"). On a plan that requires approval the subscription starts PENDING.
   Result<Subscription> Subscribe(const Principal& who, std::string_view application_id,
                                  std::string_view api_id, std::string plan);
   Result<store::Page<Subscription>> ListSubscriptions(const Principal& who,
@@ -121,6 +156,11 @@ class Service {
 
   Result<IssuedKey> CreateApiKey(const Principal& who, std::string_view application_id,
                                  std::string name, std::optional<int64_t> expires_at);
+  // CreateApiKey with restrictions (keys.cc): allowed addresses and referrers (validated), and
+  // the APIs the key may call, each one the application is subscribed to ("apiIds[i]",
+  // "api_not_subscribed"). Several keys per application; the key is shown once.
+  Result<IssuedKey> IssueApiKey(const Principal& who, std::string_view application_id,
+                                ApiKeyRequest request);
   Result<std::vector<ApiKey>> ListApiKeys(const Principal& who, std::string_view application_id);
   Status DeleteApiKey(const Principal& who, std::string_view application_id,
                       std::string_view key_id);
@@ -161,6 +201,48 @@ class Service {
                                                           std::string_view application_id);
   Status DeleteExternalClient(const Principal& who, std::string_view application_id,
                               std::string_view id);
+  // --- Publisher: versions and documents (publisher.cc). Publishers and admins.
+  // Copies the API (resources, plans, limits, settings, tags, documents) as a new CREATED API
+  // named like it with `version`. Context: the request's, else the source's context with its last
+  // segment equal to the source's version replaced by `version`, else the source's context +
+  // "/" + `version`. kConflict "api_name_version_taken" / "api_context_taken" when taken.
+  Result<Api> CreateApiVersion(const Principal& who, std::string_view source_id,
+                               NewVersionRequest request);
+  // Reading: publishers and admins any API's; everyone else only documents of catalog-visible
+  // (PUBLISHED, DEPRECATED) APIs, others answer "api_not_found". Writing: publishers and admins.
+  Result<store::Page<ApiDocument>> ListDocuments(const Principal& who, std::string_view api_id,
+                                                 store::PageRequest page);
+  Result<ApiDocument> GetDocument(const Principal& who, std::string_view api_id,
+                                  std::string_view doc_id);
+  Result<ApiDocument> CreateDocument(const Principal& who, std::string_view api_id,
+                                     ApiDocument draft);
+  Result<ApiDocument> UpdateDocument(const Principal& who, std::string_view api_id,
+                                     std::string_view doc_id, ApiDocument draft);
+  Status DeleteDocument(const Principal& who, std::string_view api_id, std::string_view doc_id);
+
+  // --- Approvals and blocking (publisher.cc). "The API's publisher" is its creator; admins act
+  // on every API. Others: kForbidden.
+  // Admins: every subscription; publishers: those to their APIs; subscribers: kForbidden.
+  Result<store::Page<Subscription>> FindSubscriptions(const Principal& who,
+                                                      std::optional<SubscriptionStatus> status,
+                                                      store::PageRequest page);
+  // PENDING → ACTIVE. kConflict "subscription_not_pending" otherwise.
+  Result<Subscription> ApproveSubscription(const Principal& who, std::string_view id);
+  // Deletes a PENDING subscription. kConflict "subscription_not_pending" otherwise.
+  Status RejectSubscription(const Principal& who, std::string_view id);
+  // ACTIVE → BLOCKED (no traffic) and back. kConflict "subscription_not_active" /
+  // "subscription_not_blocked".
+  Result<Subscription> BlockSubscription(const Principal& who, std::string_view id);
+  Result<Subscription> UnblockSubscription(const Principal& who, std::string_view id);
+  // Admins only: a blocked application's credentials are all refused.
+  Result<Application> SetApplicationBlocked(const Principal& who, std::string_view id,
+                                            bool blocked);
+
+  // --- Developer portal catalog (catalog.cc). Every authenticated user; PUBLISHED and
+  // DEPRECATED APIs only (others: "api_not_found").
+  Result<store::Page<Api>> SearchCatalog(const Principal& who, store::Store::CatalogQuery query,
+                                         store::PageRequest page);
+  Result<CatalogEntry> GetCatalogEntry(const Principal& who, std::string_view api_id);
 
  private:
   Status RequirePublisher(const Principal& who) const;
@@ -173,6 +255,10 @@ class Service {
   // The application, if `who` may act on it (owner or admin); not found otherwise, so that
   // subscribers cannot probe for other people's application ids.
   Result<Application> OwnedApplication(const Principal& who, std::string_view id);
+  // The subscription, if `who` may approve or block it (admin, or publisher of its API).
+  Result<Subscription> ManagedSubscription(const Principal& who, std::string_view id);
+  // Lifecycle transition through the store, with deprecation instants (publisher.cc).
+  Result<Api> Transition(const LifecycleEvent& event, const LifecycleOptions& options);
   // Passes `result` through, notifying on_change_ when it is a success (a committed write).
   template <class T>
   Result<T> Changed(Result<T> result) {

@@ -10,6 +10,9 @@
 #include <string>
 #include <utility>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "core/path_template.h"
 
 namespace tollgate::control {
@@ -277,7 +280,8 @@ Status ValidateApi(Api& api) {
   if (api.backend_rate) {
     if (auto s = ValidateRate(*api.backend_rate, "backendRate"); !s.ok()) return s;
   }
-  return ValidateKeyedLimits(api.keyed_limits);
+  if (auto s = ValidateKeyedLimits(api.keyed_limits); !s.ok()) return s;
+  return ValidateApiPortalFields(api);
 }
 
 Status ValidateApplication(Application& app) {
@@ -287,6 +291,168 @@ Status ValidateApplication(Application& app) {
   }
   Trim(app.plan);
   if (app.plan.size() > kMaxName) return Invalid("plan", "plan is at most 100 characters");
+  return Ok();
+}
+
+}  // namespace tollgate::control
+
+// ---------------------------------------------------------------------------------------------
+// Management plane: API catalog fields, documents, API key restrictions.
+
+namespace tollgate::control {
+namespace {
+
+constexpr size_t kMaxTags = 20;
+constexpr size_t kMaxTag = 50;
+constexpr size_t kMaxAudience = 200;
+constexpr size_t kMaxDocumentContent = 1024 * 1024;  // 1 MiB of markdown
+constexpr size_t kMaxUrl = 2048;
+constexpr size_t kMaxKeyRestrictions = 50;
+constexpr size_t kMaxReferrer = 200;
+
+bool HasControlChar(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+Status ValidateTags(std::vector<std::string>& tags) {
+  if (tags.size() > kMaxTags) return Invalid("tags", "an API has at most 20 tags");
+  std::set<std::string> seen;
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const std::string field = "tags[" + std::to_string(i) + "]";
+    std::string tag = tags[i];
+    Trim(tag);
+    if (tag.empty() || tag.size() > kMaxTag || HasControlChar(tag)) {
+      return Invalid(field, "a tag is 1 to 50 characters without control characters");
+    }
+    std::string folded = tag;
+    std::transform(folded.begin(), folded.end(), folded.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (seen.insert(folded).second) kept.push_back(std::move(tag));  // duplicates dropped
+  }
+  tags = std::move(kept);
+  return Ok();
+}
+
+}  // namespace
+
+Status ValidateApiPortalFields(Api& api) {
+  if (auto s = ValidateTags(api.tags); !s.ok()) return s;
+  Trim(api.audience);
+  if (api.audience.size() > kMaxAudience || HasControlChar(api.audience)) {
+    return Invalid("audience", "audience is up to 200 characters without control characters");
+  }
+  std::transform(api.backend_jwt_header.begin(), api.backend_jwt_header.end(),
+                 api.backend_jwt_header.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!api.backend_jwt_header.empty() &&
+      (api.backend_jwt_header.size() > 64 || !AllOf(api.backend_jwt_header, IsTokenChar))) {
+    return Invalid("backendJwtHeader",
+                   "backendJwtHeader is an HTTP header name, e.g. \"x-jwt-assertion\"");
+  }
+  if (api.deprecated_at && api.sunset_at && *api.sunset_at < *api.deprecated_at) {
+    return Invalid("sunsetAt", "sunsetAt cannot be before deprecatedAt");
+  }
+  return Ok();
+}
+
+bool IsHttpUrl(std::string_view url) {
+  size_t scheme = 0;
+  if (url.rfind("http://", 0) == 0) {
+    scheme = 7;
+  } else if (url.rfind("https://", 0) == 0) {
+    scheme = 8;
+  } else {
+    return false;
+  }
+  if (url.size() > kMaxUrl) return false;
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"' || c == '<' || c == '>' ||
+        c == '\\') {
+      return false;
+    }
+  }
+  const std::string_view rest = url.substr(scheme);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string_view host = authority.substr(authority.rfind('@') + 1);
+  return !host.empty() && host.front() != ':';
+}
+
+Status ValidateDocument(ApiDocument& doc) {
+  if (auto s = ValidateName(doc.name, "name"); !s.ok()) return s;
+  if (doc.type.empty()) doc.type = "markdown";
+  if (doc.type == "markdown") {
+    if (doc.content.size() > kMaxDocumentContent) {
+      return Invalid("content", "markdown content is at most 1 MiB", "document_too_large");
+    }
+  } else if (doc.type == "url") {
+    Trim(doc.content);
+    if (!IsHttpUrl(doc.content)) {
+      return Invalid("content", "content of a url document is an http:// or https:// URL");
+    }
+  } else {
+    return Invalid("type", "type is \"markdown\" or \"url\"");
+  }
+  return Ok();
+}
+
+bool IsIpOrCidr(std::string_view text) {
+  const size_t slash = text.find('/');
+  const std::string address(text.substr(0, slash));
+  unsigned char buf[16];
+  int max_bits = 0;
+  if (inet_pton(AF_INET, address.c_str(), buf) == 1) {
+    max_bits = 32;
+  } else if (inet_pton(AF_INET6, address.c_str(), buf) == 1) {
+    max_bits = 128;
+  } else {
+    return false;
+  }
+  if (slash == std::string_view::npos) return true;
+  const std::string_view digits = text.substr(slash + 1);
+  int bits = -1;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+  return !digits.empty() && digits.size() <= 3 && ec == std::errc() &&
+         end == digits.data() + digits.size() && bits >= 0 && bits <= max_bits;
+}
+
+Status ValidateKeyRestrictions(ApiKey& key) {
+  if (key.allowed_ips.size() > kMaxKeyRestrictions) {
+    return Invalid("allowedIps", "a key has at most 50 allowed addresses");
+  }
+  for (size_t i = 0; i < key.allowed_ips.size(); ++i) {
+    Trim(key.allowed_ips[i]);
+    if (!IsIpOrCidr(key.allowed_ips[i])) {
+      return Invalid("allowedIps[" + std::to_string(i) + "]",
+                     "an IPv4 or IPv6 address or CIDR range, e.g. \"203.0.113.0/24\" or "
+                     "\"2001:db8::/32\"",
+                     "invalid_address");
+    }
+  }
+  if (key.allowed_referrers.size() > kMaxKeyRestrictions) {
+    return Invalid("allowedReferrers", "a key has at most 50 allowed referrers");
+  }
+  for (size_t i = 0; i < key.allowed_referrers.size(); ++i) {
+    std::string& r = key.allowed_referrers[i];
+    Trim(r);
+    if (r.empty() || r.size() > kMaxReferrer || HasControlChar(r) ||
+        r.find(' ') != std::string::npos) {
+      return Invalid("allowedReferrers[" + std::to_string(i) + "]",
+                     "a referrer pattern is 1 to 200 characters without spaces, '*' matching "
+                     "anything, e.g. \"https://*.example.com/*\"");
+    }
+  }
+  if (key.api_ids.size() > kMaxKeyRestrictions) {
+    return Invalid("apiIds", "a key names at most 50 APIs");
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < key.api_ids.size(); ++i) {
+    if (key.api_ids[i].empty() || HasControlChar(key.api_ids[i]) ||
+        !ids.insert(key.api_ids[i]).second) {
+      return Invalid("apiIds[" + std::to_string(i) + "]", "API ids are non-empty and distinct");
+    }
+  }
   return Ok();
 }
 

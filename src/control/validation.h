@@ -40,4 +40,21 @@ Status ValidateLimitKey(std::string& key, std::string_view field);
 // check exists; every caller goes through this one function.
 bool IsKnownTimeZoneName(std::string_view name);
 
+// --- Management plane (publisher and developer portal).
+
+// tags (trimmed, 1..50 characters, at most 20, case-insensitive duplicates dropped), audience,
+// backendJwtHeader (lower-cased header name), sunsetAt not before deprecatedAt. Part of
+// ValidateApi.
+Status ValidateApiPortalFields(Api& api);
+
+// name; type "markdown" (default; content at most 1 MiB, "document_too_large") or "url" (content
+// an http(s) URL with a host).
+Status ValidateDocument(ApiDocument& doc);
+bool IsHttpUrl(std::string_view url);
+
+// allowedIps[i]: IPv4/IPv6 address or CIDR ("invalid_address"); allowedReferrers[i]: pattern
+// without spaces; apiIds distinct. At most 50 of each. Whether the APIs exist is the service's.
+Status ValidateKeyRestrictions(ApiKey& key);
+bool IsIpOrCidr(std::string_view text);
+
 }  // namespace tollgate::control

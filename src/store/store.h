@@ -70,6 +70,7 @@ class Store {
   virtual Result<Application> GetApplication(std::string_view id) = 0;
   virtual Result<Page<Application>> ListApplications(std::string_view owner,
                                                      const PageRequest& page) = 0;
+  // Keeps `blocked` (SetApplicationBlocked changes it).
   virtual Result<Application> UpdateApplication(const Application& app) = 0;
   // Deletes its subscriptions, keys, OAuth clients and external clients with it.
   virtual Status DeleteApplication(std::string_view id) = 0;
@@ -92,7 +93,7 @@ class Store {
   // --- Plans. Conflict: "plan_name_taken"; "plan_in_use" when deleting a plan that an API
   // offers or a subscription or application uses. Not found: "plan_not_found". A plan's name is
   // its identity for APIs and subscriptions: UpdatePlan keeps the stored name (and created_at)
-  // and replaces description, rate and quota. The built-in plan Unlimited always exists;
+  // and replaces description, rate, quota and requires_approval. The built-in plan Unlimited always exists;
   // UpdatePlan and DeletePlan on it fail with kConflict "plan_builtin".
   virtual Result<Plan> CreatePlan(const Plan& plan) = 0;
   virtual Result<Plan> GetPlan(std::string_view id) = 0;
@@ -173,6 +174,59 @@ class Store {
   virtual Result<std::vector<ExternalClient>> ListExternalClients(
       std::string_view application_id) = 0;
   virtual Status DeleteExternalClient(std::string_view application_id, std::string_view id) = 0;
+  // --- Management plane: versions, documents, catalog, approvals, blocking (sqlite_portal.cc).
+  //
+  // Default versions: at most one API per name has is_default_version. Writing an API with
+  // is_default_version set (CreateApi, UpdateApi, CreateApiVersion) takes the flag from the other
+  // versions of that name in the same transaction: the default moves, it never conflicts.
+  // UpdateApi keeps deprecated_at (the lifecycle owns it) and replaces sunset_at.
+  // TransitionApi to DEPRECATED sets deprecated_at to the event's time; back to PUBLISHED (an
+  // undone deprecation) clears deprecated_at and sunset_at.
+
+  // Like TransitionApi to DEPRECATED, with the caller's deprecation and sunset instants.
+  virtual Result<Api> DeprecateApi(const LifecycleEvent& event, int64_t deprecated_at,
+                                   std::optional<int64_t> sunset_at) = 0;
+  // Creates `api` (a new version of an existing one, ids assigned by the caller) with its
+  // documents in one transaction. Errors as CreateApi; "document_name_taken" for duplicate names.
+  virtual Result<Api> CreateApiVersion(const Api& api, const std::vector<ApiDocument>& documents) = 0;
+
+  // The developer portal's catalog: PUBLISHED and DEPRECATED APIs whose name, description or a
+  // tag contains `text` (ASCII case-insensitive; empty = any) and that carry tag `tag` (exact,
+  // case-insensitive; empty = any), ordered by name, then version, then id.
+  struct CatalogQuery {
+    std::string text;
+    std::string tag;
+  };
+  virtual Result<Page<Api>> ListCatalogApis(const CatalogQuery& query, const PageRequest& page) = 0;
+
+  // --- Documents of an API. Conflict: "document_name_taken" (same API, same name). Not found:
+  // "api_not_found", "document_not_found" (also when the document belongs to another API).
+  // UpdateDocument replaces name, type, content and updated_at.
+  virtual Result<ApiDocument> CreateDocument(const ApiDocument& doc) = 0;
+  virtual Result<ApiDocument> GetDocument(std::string_view api_id, std::string_view doc_id) = 0;
+  // Ordered by created_at, then id.
+  virtual Result<Page<ApiDocument>> ListDocuments(std::string_view api_id,
+                                                  const PageRequest& page) = 0;
+  virtual Result<ApiDocument> UpdateDocument(const ApiDocument& doc) = 0;
+  virtual Status DeleteDocument(std::string_view api_id, std::string_view doc_id) = 0;
+
+  // --- Subscriptions across applications (approvals, blocking). Not found:
+  // "subscription_not_found".
+  struct SubscriptionFilter {
+    std::optional<SubscriptionStatus> status;  // nullopt: any
+    std::string api_created_by;                // only APIs created by this user; empty: any API
+  };
+  virtual Result<Subscription> GetSubscription(std::string_view id) = 0;
+  // Ordered by created_at, then id.
+  virtual Result<Page<Subscription>> FindSubscriptions(const SubscriptionFilter& filter,
+                                                       const PageRequest& page) = 0;
+  // Compare-and-set: moves the subscription from `from` to `to` only if it is still `from`,
+  // else kConflict "subscription_status_changed".
+  virtual Result<Subscription> SetSubscriptionStatus(std::string_view id,
+                                                     SubscriptionStatus from,
+                                                     SubscriptionStatus to) = 0;
+  // Sets Application::blocked. Not found: "application_not_found".
+  virtual Result<Application> SetApplicationBlocked(std::string_view id, bool blocked) = 0;
 
   // --- Users. Conflict: "user_name_taken". Not found: "user_not_found".
   virtual Result<User> CreateUser(const User& user) = 0;

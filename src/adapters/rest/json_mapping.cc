@@ -13,8 +13,10 @@ std::string Path(std::string_view prefix, std::string_view name) {
   return prefix.empty() ? std::string(name) : std::string(prefix) + "." + std::string(name);
 }
 
+}  // namespace
+
 Result<std::vector<std::string>> StringArray(const json::object& o, std::string_view name,
-                                             std::string_view prefix = {}) {
+                                             std::string_view prefix) {
   std::vector<std::string> out;
   const json::value* v = o.if_contains(name);
   if (v == nullptr || v->is_null()) return out;
@@ -35,8 +37,6 @@ json::array ToArray(const std::vector<std::string>& items) {
   for (const auto& s : items) a.emplace_back(s);
   return a;
 }
-
-}  // namespace
 
 std::string FormatTime(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
@@ -113,6 +113,8 @@ json::object ToJson(const Api& api) {
   if (!api.virtual_host.empty()) o["virtualHost"] = api.virtual_host;
   if (!api.api_key_header.empty()) o["apiKeyHeader"] = api.api_key_header;
   AddApiLimits(api, o);
+  AddApiPortalFields(api, o);
+  if (!api.backend_jwt_header.empty()) o["backendJwtHeader"] = api.backend_jwt_header;
   return o;
 }
 
@@ -123,6 +125,7 @@ json::object ToJson(const Application& app) {
                  {"owner", app.owner},
                  {"createdAt", FormatTime(app.created_at)}};
   if (!app.plan.empty()) o["plan"] = app.plan;
+  o["blocked"] = app.blocked;
   return o;
 }
 
@@ -142,6 +145,9 @@ json::object ToJson(const ApiKey& key) {
                  {"prefix", key.prefix},
                  {"createdAt", FormatTime(key.created_at)}};
   if (key.expires_at) o["expiresAt"] = FormatTime(*key.expires_at);
+  o["allowedIps"] = ToArray(key.allowed_ips);
+  o["allowedReferrers"] = ToArray(key.allowed_referrers);
+  o["apiIds"] = ToArray(key.api_ids);
   return o;
 }
 
@@ -163,7 +169,8 @@ Result<Api> ApiFromJson(const json::value& body) {
   for (Text t : {Text{"name", &api.name}, Text{"version", &api.version},
                  Text{"description", &api.description}, Text{"context", &api.context},
                  Text{"virtualHost", &api.virtual_host}, Text{"upstream", &api.upstream},
-                 Text{"apiKeyHeader", &api.api_key_header}}) {
+                 Text{"apiKeyHeader", &api.api_key_header}, Text{"audience", &api.audience},
+                 Text{"backendJwtHeader", &api.backend_jwt_header}}) {
     auto v = StringField(o, t.name);
     if (!v.ok()) return v.error();
     *t.target = std::move(v.value());
@@ -193,7 +200,10 @@ Result<Api> ApiFromJson(const json::value& body) {
       r.path = std::move(path.value());
       if (!auth->empty()) {
         auto parsed = ParseAuthType(*auth);
-        if (!parsed) return Invalid(at + ".auth", "auth is \"apiKey\" or \"none\"");
+        if (!parsed) {
+          return Invalid(at + ".auth",
+                         "auth is \"apiKey\", \"oauth2\", \"apiKeyOrOAuth2\", \"mesh\" or \"none\"");
+        }
         r.auth = *parsed;
       }
       r.plan = std::move(plan.value());
@@ -205,6 +215,18 @@ Result<Api> ApiFromJson(const json::value& body) {
   if (!plans.ok()) return plans.error();
   api.plans = std::move(plans.value());
   if (auto s = ApiLimitsFromJson(o, api); !s.ok()) return s.error();
+  auto tags = StringArray(o, "tags");
+  if (!tags.ok()) return tags.error();
+  api.tags = std::move(tags.value());
+  auto is_default = BoolField(o, "isDefaultVersion");
+  if (!is_default.ok()) return is_default.error();
+  api.is_default_version = is_default->value_or(false);
+  auto deprecated_at = TimeField(o, "deprecatedAt");
+  if (!deprecated_at.ok()) return deprecated_at.error();
+  api.deprecated_at = *deprecated_at;
+  auto sunset_at = TimeField(o, "sunsetAt");
+  if (!sunset_at.ok()) return sunset_at.error();
+  api.sunset_at = *sunset_at;
   return api;
 }
 

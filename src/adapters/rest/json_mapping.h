@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -46,10 +47,28 @@ Result<RateLimit> RateFromJson(const boost::json::object& o, std::string_view pr
 Status ApiLimitsFromJson(const boost::json::object& o, Api& api);
 void AddApiLimits(const Api& api, boost::json::object& o);
 
+// --- Management plane (portal_json.cc).
+// The API's catalog fields: "tags", "isDefaultVersion", "deprecatedAt"/"sunsetAt" (RFC 3339, when
+// set), "audience" (when set).
+void AddApiPortalFields(const Api& api, boost::json::object& o);
+// The developer portal's public view of an API: never the upstream, limits or backend settings.
+boost::json::object ToCatalogJson(const Api& api);
+// {"api": public view, "plans": [plans], "documents": [{id,name,type,…} without content],
+//  "openapi": "/api/v1/apis/{id}/openapi"}.
+boost::json::object ToJson(const control::CatalogEntry& entry);
+// {"id","apiId","name","type","content","createdAt","updatedAt"}.
+boost::json::object ToJson(const ApiDocument& doc);
+// Reads name, type, content.
+Result<ApiDocument> DocumentFromJson(const boost::json::value& body);
+
 // Typed accessors for request bodies: missing → default; wrong type → error naming the field.
 Result<std::string> StringField(const boost::json::object& o, std::string_view name,
                                 std::string_view field_path = {});
 Result<std::optional<int64_t>> TimeField(const boost::json::object& o, std::string_view name);
+Result<std::optional<bool>> BoolField(const boost::json::object& o, std::string_view name);
+Result<std::vector<std::string>> StringArray(const boost::json::object& o, std::string_view name,
+                                             std::string_view field_path = {});
+boost::json::array ToArray(const std::vector<std::string>& items);
 Result<std::optional<int64_t>> IntField(const boost::json::object& o, std::string_view name,
                                         std::string_view field_path = {});
 

@@ -72,6 +72,8 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
   AddSessionRoutes();
   AddOAuthRoutes(router_, [this](verb m, std::string p, AuthedHandler h) { Route(m, std::move(p), std::move(h)); },
                  service_);
+  AddPublisherRoutes();
+  AddCatalogRoutes();
 }
 
 ManagementApi::~ManagementApi() = default;
@@ -140,7 +142,14 @@ void ManagementApi::AddApiRoutes() {
     if (action->empty()) {
       return ErrorResponse(req, Invalid("action", "action is required: publish, deprecate, retire, block or unblock"));
     }
-    return Reply(req, service_.ChangeLifecycle(who, params.Get("id"), *action));
+    control::LifecycleOptions options;
+    auto deprecated_at = TimeField(body->get_object(), "deprecatedAt");
+    if (!deprecated_at.ok()) return ErrorResponse(req, deprecated_at.error());
+    auto sunset_at = TimeField(body->get_object(), "sunsetAt");
+    if (!sunset_at.ok()) return ErrorResponse(req, sunset_at.error());
+    options.deprecated_at = *deprecated_at;
+    options.sunset_at = *sunset_at;
+    return Reply(req, service_.ChangeLifecycle(who, params.Get("id"), *action, options));
   });
   Route(verb::get, "/api/v1/apis/{id}/lifecycle", [this](P who, R req, A params) {
     auto events = service_.LifecycleHistory(who, params.Get("id"));
@@ -217,7 +226,15 @@ void ManagementApi::AddApplicationRoutes() {
     if (!name.ok()) return ErrorResponse(req, name.error());
     auto expires = TimeField(body->get_object(), "expiresAt");
     if (!expires.ok()) return ErrorResponse(req, expires.error());
-    auto issued = service_.CreateApiKey(who, params.Get("id"), std::move(name.value()), *expires);
+    control::ApiKeyRequest request{std::move(name.value()), *expires, {}, {}, {}};
+    for (auto [field, target] : {std::pair{"allowedIps", &request.allowed_ips},
+                                 std::pair{"allowedReferrers", &request.allowed_referrers},
+                                 std::pair{"apiIds", &request.api_ids}}) {
+      auto items = StringArray(body->get_object(), field);
+      if (!items.ok()) return ErrorResponse(req, items.error());
+      *target = std::move(items.value());
+    }
+    auto issued = service_.IssueApiKey(who, params.Get("id"), std::move(request));
     if (!issued.ok()) return ErrorResponse(req, issued.error());
     json::object o = ToJson(issued->record);
     o["key"] = issued->key;  // shown this once; only its hash is stored

@@ -50,6 +50,8 @@ class ManagementApi {
   // Routes that need no credential (login, signup): registered as they are.
   void PublicRoute(boost::beast::http::verb method, std::string pattern,
                    tollgate::http::RouteHandler handler);
+  void AddPublisherRoutes();  // publisher_routes.cc
+  void AddCatalogRoutes();    // catalog_routes.cc
 
   control::Service& service_;
   std::function<bool()> ready_;

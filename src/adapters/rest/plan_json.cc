@@ -56,6 +56,7 @@ json::object ToJson(const Plan& plan) {
   json::object o{{"id", plan.id},
                  {"name", plan.name},
                  {"description", plan.description},
+                 {"requiresApproval", plan.requires_approval},
                  {"createdAt", FormatTime(plan.created_at)}};
   if (plan.rate) o["rate"] = ToJson(*plan.rate);
   if (plan.quota) o["quota"] = ToJson(*plan.quota);
@@ -103,6 +104,9 @@ Result<Plan> PlanFromJson(const json::value& body) {
   auto description = StringField(o, "description");
   if (!description.ok()) return description.error();
   plan.description = std::move(description.value());
+  auto approval = BoolField(o, "requiresApproval");
+  if (!approval.ok()) return approval.error();
+  plan.requires_approval = approval->value_or(false);
   auto rate = OptionalRateFromJson(o, "rate", "");
   if (!rate.ok()) return rate.error();
   plan.rate = *rate;

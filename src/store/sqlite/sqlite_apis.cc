@@ -7,6 +7,7 @@
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_statement.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_writes.h"
 
 namespace tollgate::store {
 
@@ -72,25 +73,82 @@ Status InsertApiChildren(sqlite3* db, const Api& api) {
 
 }  // namespace
 
+namespace sqlite {
+
+Status TakeDefaultVersion(sqlite3* db, const Api& api) {
+  if (!api.is_default_version) return Ok();
+  Stmt st(db, "UPDATE apis SET is_default_version = 0 WHERE name = ? AND id <> ?"
+              " AND is_default_version = 1");
+  st.Bind(1, api.name).Bind(2, api.id);
+  return st.Exec();
+}
+
+Result<Api> InsertApi(sqlite3* db, const Api& api) {
+  if (auto s = RequireApiPlans(db, api); !s.ok()) return s.error();
+  if (auto s = TakeDefaultVersion(db, api); !s.ok()) return s.error();
+  Stmt st(db,
+          "INSERT INTO apis (id, name, version, description, context, virtual_host, upstream,"
+          " api_key_header, lifecycle, created_by, created_at, updated_at,"
+          " backend_rate_requests, backend_rate_per, backend_rate_burst, fail_open,"
+          " tags, is_default_version, deprecated_at, sunset_at, audience, backend_jwt_header)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  st.Bind(1, api.id).Bind(2, api.name).Bind(3, api.version).Bind(4, api.description);
+  st.Bind(5, api.context).Bind(6, api.virtual_host).Bind(7, api.upstream);
+  st.Bind(8, api.api_key_header).Bind(9, ToString(api.lifecycle)).Bind(10, api.created_by);
+  st.Bind(11, api.created_at).Bind(12, api.updated_at);
+  BindRate(st, 13, api.backend_rate);
+  st.Bind(16, int64_t{api.fail_open ? 1 : 0});
+  st.Bind(17, JoinLines(api.tags)).Bind(18, int64_t{api.is_default_version ? 1 : 0});
+  st.Bind(19, api.deprecated_at).Bind(20, api.sunset_at).Bind(21, api.audience);
+  st.Bind(22, api.backend_jwt_header);
+  if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
+  if (auto s = InsertApiChildren(db, api); !s.ok()) return s.error();
+  return LoadApi(db, api.id);
+}
+
+Result<Api> TransitionApiRow(sqlite3* db, const LifecycleEvent& event,
+                             std::optional<int64_t> deprecated_at,
+                             std::optional<int64_t> sunset_at) {
+  // Conditional on the state the caller decided from, so two concurrent transitions cannot
+  // both apply (compare-and-set). Deprecation instants follow the state: set on entering
+  // DEPRECATED, cleared when a deprecation is undone (back to PUBLISHED), kept otherwise.
+  const char* sql =
+      event.to == Lifecycle::kDeprecated
+          ? "UPDATE apis SET lifecycle = ?1, updated_at = ?2, deprecated_at = ?5, sunset_at = ?6"
+            " WHERE id = ?3 AND lifecycle = ?4"
+      : event.to == Lifecycle::kPublished && event.from == Lifecycle::kDeprecated
+          ? "UPDATE apis SET lifecycle = ?1, updated_at = ?2, deprecated_at = NULL,"
+            " sunset_at = NULL WHERE id = ?3 AND lifecycle = ?4"
+          : "UPDATE apis SET lifecycle = ?1, updated_at = ?2 WHERE id = ?3 AND lifecycle = ?4";
+  Stmt st(db, sql);
+  st.Bind(1, ToString(event.to)).Bind(2, event.at).Bind(3, event.api_id);
+  st.Bind(4, ToString(event.from));
+  if (event.to == Lifecycle::kDeprecated) {
+    st.Bind(5, deprecated_at.value_or(event.at)).Bind(6, sunset_at);
+  }
+  if (auto s = st.Exec(); !s.ok()) return s.error();
+  if (st.Changes() == 0) {
+    auto exists = RowExists(db, "SELECT 1 FROM apis WHERE id = ?", event.api_id);
+    if (!exists.ok()) return exists.error();
+    if (!*exists) return ApiNotFound();
+    return Conflict("lifecycle_changed", "the API is no longer " +
+                                             std::string(ToString(event.from)) +
+                                             "; reload it and try again");
+  }
+  Stmt record(db,
+              "INSERT INTO api_lifecycle_events (api_id, from_state, to_state, actor, at)"
+              " VALUES (?, ?, ?, ?, ?)");
+  record.Bind(1, event.api_id).Bind(2, ToString(event.from)).Bind(3, ToString(event.to));
+  record.Bind(4, event.actor).Bind(5, event.at);
+  if (auto s = record.Exec(); !s.ok()) return s.error();
+  return LoadApi(db, event.api_id);
+}
+
+}  // namespace sqlite
+
 Result<Api> SqliteStore::CreateApi(const Api& api) {
   std::lock_guard lock(mu_);
-  return InWriteTx(db_, [&]() -> Result<Api> {
-    if (auto s = RequireApiPlans(db_, api); !s.ok()) return s.error();
-    Stmt st(db_,
-            "INSERT INTO apis (id, name, version, description, context, virtual_host, upstream,"
-            " api_key_header, lifecycle, created_by, created_at, updated_at,"
-            " backend_rate_requests, backend_rate_per, backend_rate_burst, fail_open)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    st.Bind(1, api.id).Bind(2, api.name).Bind(3, api.version).Bind(4, api.description);
-    st.Bind(5, api.context).Bind(6, api.virtual_host).Bind(7, api.upstream);
-    st.Bind(8, api.api_key_header).Bind(9, ToString(api.lifecycle)).Bind(10, api.created_by);
-    st.Bind(11, api.created_at).Bind(12, api.updated_at);
-    BindRate(st, 13, api.backend_rate);
-    st.Bind(16, int64_t{api.fail_open ? 1 : 0});
-    if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
-    if (auto s = InsertApiChildren(db_, api); !s.ok()) return s.error();
-    return LoadApi(db_, api.id);
-  });
+  return InWriteTx(db_, [&]() -> Result<Api> { return InsertApi(db_, api); });
 }
 
 Result<Api> SqliteStore::GetApi(std::string_view id) {
@@ -112,17 +170,21 @@ Result<Page<Api>> SqliteStore::ListApis(const PageRequest& page) {
 Result<Api> SqliteStore::UpdateApi(const Api& api) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Result<Api> {
-    // lifecycle, created_by and created_at are deliberately not in the SET list.
+    // lifecycle, created_by, created_at and deprecated_at are deliberately not in the SET list.
     Stmt st(db_,
             "UPDATE apis SET name = ?, version = ?, description = ?, context = ?,"
             " virtual_host = ?, upstream = ?, api_key_header = ?, updated_at = ?,"
             " backend_rate_requests = ?, backend_rate_per = ?, backend_rate_burst = ?,"
-            " fail_open = ? WHERE id = ?");
+            " fail_open = ?, tags = ?, is_default_version = ?, sunset_at = ?, audience = ?,"
+            " backend_jwt_header = ? WHERE id = ?");
     st.Bind(1, api.name).Bind(2, api.version).Bind(3, api.description).Bind(4, api.context);
     st.Bind(5, api.virtual_host).Bind(6, api.upstream).Bind(7, api.api_key_header);
     st.Bind(8, api.updated_at);
     BindRate(st, 9, api.backend_rate);
-    st.Bind(12, int64_t{api.fail_open ? 1 : 0}).Bind(13, api.id);
+    st.Bind(12, int64_t{api.fail_open ? 1 : 0}).Bind(13, JoinLines(api.tags));
+    st.Bind(14, int64_t{api.is_default_version ? 1 : 0}).Bind(15, api.sunset_at);
+    st.Bind(16, api.audience).Bind(17, api.backend_jwt_header).Bind(18, api.id);
+    if (auto s = TakeDefaultVersion(db_, api); !s.ok()) return s.error();
     if (auto s = st.Exec(); !s.ok()) return MapApiWriteError(st, s.error());
     if (st.Changes() == 0) return ApiNotFound();
     if (auto s = RequireApiPlans(db_, api); !s.ok()) return s.error();
@@ -153,27 +215,7 @@ Status SqliteStore::DeleteApi(std::string_view id) {
 Result<Api> SqliteStore::TransitionApi(const LifecycleEvent& event) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Result<Api> {
-    // Conditional on the state the caller decided from, so two concurrent transitions cannot
-    // both apply (compare-and-set).
-    Stmt st(db_, "UPDATE apis SET lifecycle = ?, updated_at = ? WHERE id = ? AND lifecycle = ?");
-    st.Bind(1, ToString(event.to)).Bind(2, event.at).Bind(3, event.api_id);
-    st.Bind(4, ToString(event.from));
-    if (auto s = st.Exec(); !s.ok()) return s.error();
-    if (st.Changes() == 0) {
-      auto exists = RowExists(db_, "SELECT 1 FROM apis WHERE id = ?", event.api_id);
-      if (!exists.ok()) return exists.error();
-      if (!*exists) return ApiNotFound();
-      return Conflict("lifecycle_changed", "the API is no longer " +
-                                               std::string(ToString(event.from)) +
-                                               "; reload it and try again");
-    }
-    Stmt record(db_,
-                "INSERT INTO api_lifecycle_events (api_id, from_state, to_state, actor, at)"
-                " VALUES (?, ?, ?, ?, ?)");
-    record.Bind(1, event.api_id).Bind(2, ToString(event.from)).Bind(3, ToString(event.to));
-    record.Bind(4, event.actor).Bind(5, event.at);
-    if (auto s = record.Exec(); !s.ok()) return s.error();
-    return LoadApi(db_, event.api_id);
+    return TransitionApiRow(db_, event, std::nullopt, std::nullopt);
   });
 }
 

@@ -154,10 +154,12 @@ Result<ApiKey> SqliteStore::CreateApiKey(const ApiKey& key) {
   std::lock_guard lock(mu_);
   return InWriteTx(db_, [&]() -> Result<ApiKey> {
     Stmt st(db_,
-            "INSERT INTO api_keys (id, application_id, name, prefix, hash, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)");
+            "INSERT INTO api_keys (id, application_id, name, prefix, hash, created_at, expires_at,"
+            " allowed_ips, allowed_referrers, api_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.Bind(1, key.id).Bind(2, key.application_id).Bind(3, key.name).Bind(4, key.prefix);
     st.Bind(5, key.hash).Bind(6, key.created_at).Bind(7, key.expires_at);
+    st.Bind(8, JoinLines(key.allowed_ips)).Bind(9, JoinLines(key.allowed_referrers));
+    st.Bind(10, JoinLines(key.api_ids));
     if (auto s = st.Exec(); !s.ok()) {
       // The only reference of api_keys is its application.
       return MapConstraint(st, s.error(),

@@ -54,10 +54,11 @@ Result<Plan> SqliteStore::CreatePlan(const Plan& plan) {
   return InWriteTx(db_, [&]() -> Result<Plan> {
     Stmt st(db_,
             "INSERT INTO plans (description, rate_requests, rate_per, rate_burst, quota_requests,"
-            " quota_anchor, quota_time_zone, id, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            " quota_anchor, quota_time_zone, id, name, created_at, requires_approval)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     BindPlanSettings(st, plan);
     st.Bind(8, plan.id).Bind(9, plan.name).Bind(10, plan.created_at);
+    st.Bind(11, int64_t{plan.requires_approval ? 1 : 0});
     if (auto s = st.Exec(); !s.ok()) return MapPlanWriteError(st, s.error());
     return LoadPlan(db_, plan.id);
   });
@@ -91,9 +92,10 @@ Result<Plan> SqliteStore::UpdatePlan(const Plan& plan) {
     // name and created_at stay: the name is how APIs and subscriptions refer to the plan.
     Stmt st(db_,
             "UPDATE plans SET description = ?, rate_requests = ?, rate_per = ?, rate_burst = ?,"
-            " quota_requests = ?, quota_anchor = ?, quota_time_zone = ? WHERE id = ?");
+            " quota_requests = ?, quota_anchor = ?, quota_time_zone = ?, requires_approval = ?"
+            " WHERE id = ?");
     BindPlanSettings(st, plan);
-    st.Bind(8, plan.id);
+    st.Bind(8, int64_t{plan.requires_approval ? 1 : 0}).Bind(9, plan.id);
     if (auto s = st.Exec(); !s.ok()) return s.error();
     return LoadPlan(db_, plan.id);
   });

@@ -18,14 +18,15 @@ Error Corrupt(std::string_view table, std::string_view column, std::string_view 
 constexpr std::string_view kApiColumns =
     "SELECT id, name, version, description, context, virtual_host, upstream, api_key_header,"
     " lifecycle, created_by, created_at, updated_at, backend_rate_requests, backend_rate_per,"
-    " backend_rate_burst, fail_open FROM apis ";
+    " backend_rate_burst, fail_open, tags, is_default_version, deprecated_at, sunset_at, audience,"
+    " backend_jwt_header FROM apis ";
 
 constexpr std::string_view kApplicationColumns =
-    "SELECT id, name, description, owner, plan, created_at FROM applications ";
+    "SELECT id, name, description, owner, plan, created_at, blocked FROM applications ";
 
 constexpr std::string_view kPlanColumns =
     "SELECT id, name, description, rate_requests, rate_per, rate_burst, quota_requests,"
-    " quota_anchor, quota_time_zone, created_at FROM plans ";
+    " quota_anchor, quota_time_zone, created_at, requires_approval FROM plans ";
 
 Result<Api> ApiFromRow(const Stmt& st) {
   Api api;
@@ -48,6 +49,12 @@ Result<Api> ApiFromRow(const Stmt& st) {
   if (!backend_rate.ok()) return backend_rate.error();
   api.backend_rate = *backend_rate;
   api.fail_open = st.Int(15) != 0;
+  api.tags = SplitLines(st.Text(16));
+  api.is_default_version = st.Int(17) != 0;
+  if (!st.IsNull(18)) api.deprecated_at = st.Int(18);
+  if (!st.IsNull(19)) api.sunset_at = st.Int(19);
+  api.audience = st.Text(20);
+  api.backend_jwt_header = st.Text(21);
   return api;
 }
 
@@ -101,22 +108,9 @@ Status LoadApiChildren(sqlite3* db, std::vector<Api>& apis) {
   return Ok();
 }
 
-// Steps `st` to the end, converting each row with `from_row` (returning Result<T>).
-template <class T, class F>
-Result<std::vector<T>> Collect(Stmt& st, F from_row) {
-  std::vector<T> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.error();
-    if (!*row) return out;
-    auto item = from_row(st);
-    if (!item.ok()) return item.error();
-    out.push_back(std::move(item.value()));
-  }
-}
-
 Result<Application> ApplicationFromRow(const Stmt& st) {
-  return Application{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5)};
+  return Application{st.Text(0), st.Text(1), st.Text(2), st.Text(3),
+                     st.Text(4), st.Int(5),  st.Int(6) != 0};
 }
 
 Result<Subscription> SubscriptionFromRow(const Stmt& st) {
@@ -141,12 +135,16 @@ Result<Plan> PlanFromRow(const Stmt& st) {
     plan.quota = Quota{st.Int(6), *parsed, st.Text(8)};
   }
   plan.created_at = st.Int(9);
+  plan.requires_approval = st.Int(10) != 0;
   return plan;
 }
 
 Result<ApiKey> ApiKeyFromRow(const Stmt& st) {
   ApiKey key{st.Text(0), st.Text(1), st.Text(2), st.Text(3), st.Text(4), st.Int(5), std::nullopt};
   if (!st.IsNull(6)) key.expires_at = st.Int(6);
+  key.allowed_ips = SplitLines(st.Text(7));
+  key.allowed_referrers = SplitLines(st.Text(8));
+  key.api_ids = SplitLines(st.Text(9));
   return key;
 }
 
@@ -160,6 +158,21 @@ Result<Api> LoadApi(sqlite3* db, std::string_view id) {
   if (apis->empty()) return NotFound("api_not_found", "no API with this id");
   if (auto s = LoadApiChildren(db, *apis); !s.ok()) return s.error();
   return std::move(apis->front());
+}
+
+Result<std::vector<Api>> LoadApisWhere(sqlite3* db, std::string_view tail,
+                                       const std::function<void(Stmt&)>& bind) {
+  Stmt st(db, std::string(kApiColumns) + std::string(tail));
+  bind(st);
+  auto apis = Collect<Api>(st, ApiFromRow);
+  if (!apis.ok()) return apis.error();
+  if (auto s = LoadApiChildren(db, *apis); !s.ok()) return s.error();
+  return apis;
+}
+
+Result<ApiDocument> DocumentFromRow(const Stmt& st) {
+  return ApiDocument{st.Text(0), st.Text(1), st.Text(2), st.Text(3),
+                     st.Text(4), st.Int(5),  st.Int(6)};
 }
 
 Result<std::vector<Api>> LoadApis(sqlite3* db, Window window) {
@@ -201,8 +214,8 @@ Result<std::vector<Subscription>> LoadSubscriptions(sqlite3* db, std::string_vie
 }
 
 Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view application_id) {
-  Stmt st(db, std::string("SELECT id, application_id, name, prefix, hash, created_at, expires_at"
-                          " FROM api_keys ") +
+  Stmt st(db, std::string("SELECT id, application_id, name, prefix, hash, created_at, expires_at,"
+                          " allowed_ips, allowed_referrers, api_ids FROM api_keys ") +
                   (application_id.empty() ? "" : "WHERE application_id = ?1 ") +
                   "ORDER BY created_at, id");
   if (!application_id.empty()) st.Bind(1, application_id);
@@ -290,6 +303,27 @@ std::vector<std::string> SplitScopes(std::string_view text) {
     start = end + 1;
   }
   return out;
+}
+
+std::string JoinLines(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += '\n';
+    out += items[i];
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    const size_t end = text.find('\n', start);
+    out.emplace_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
 }
 
 }  // namespace tollgate::store::sqlite

@@ -5,6 +5,9 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -14,6 +17,20 @@
 #include "store/sqlite/sqlite_statement.h"
 
 namespace tollgate::store::sqlite {
+
+// Steps `st` to the end, converting each row with `from_row` (returning Result<T>).
+template <class T, class F>
+Result<std::vector<T>> Collect(Stmt& st, F from_row) {
+  std::vector<T> out;
+  while (true) {
+    auto row = st.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) return out;
+    auto item = from_row(st);
+    if (!item.ok()) return item.error();
+    out.push_back(std::move(item.value()));
+  }
+}
 
 // A page window in SQLite terms: limit < 0 means "no limit".
 struct Window {
@@ -25,6 +42,11 @@ struct Window {
 Result<Api> LoadApi(sqlite3* db, std::string_view id);
 // Every API, ordered by created_at then id.
 Result<std::vector<Api>> LoadApis(sqlite3* db, Window window);
+
+// The APIs that `tail` (SQL after "SELECT … FROM apis ": WHERE / ORDER BY / LIMIT) selects, with
+// their children; `bind` binds its parameters.
+Result<std::vector<Api>> LoadApisWhere(sqlite3* db, std::string_view tail,
+                                       const std::function<void(Stmt&)>& bind);
 
 // Not found: "application_not_found".
 Result<Application> LoadApplication(sqlite3* db, std::string_view id);
@@ -62,5 +84,15 @@ Status LoadOAuthSnapshot(sqlite3* db, SnapshotData& data);
 // Scopes are stored space-separated (OAuth2 scope tokens never contain spaces).
 std::string JoinScopes(const std::vector<std::string>& scopes);
 std::vector<std::string> SplitScopes(std::string_view text);
+
+// Lists of short items (tags, key restrictions) are stored joined by '\n'; validation keeps
+// control characters out of the items. An empty list is "".
+std::string JoinLines(const std::vector<std::string>& items);
+std::vector<std::string> SplitLines(std::string_view text);
+
+// The columns of api_documents in their SELECT order, and the reader of such rows.
+inline constexpr std::string_view kDocumentColumns =
+    "SELECT id, api_id, name, type, content, created_at, updated_at FROM api_documents ";
+Result<ApiDocument> DocumentFromRow(const Stmt& st);
 
 }  // namespace tollgate::store::sqlite

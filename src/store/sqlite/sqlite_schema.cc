@@ -272,8 +272,81 @@ CREATE TABLE revoked_tokens (
 CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
 )sql";
 
+// Version 4 (management plane: publisher and developer portal). API catalog and versioning
+// fields, approval plans, application blocking, API key restrictions and API documents.
+// api_resources and subscriptions are rebuilt to widen their CHECKs (SQLite cannot alter a
+// CHECK); nothing references them, so a copy-drop-rename keeps every row.
+// List columns (tags, key restrictions) hold their items joined by '\n' (items never contain
+// control characters: validation refuses them).
+constexpr const char* kV4 = R"sql(
+ALTER TABLE apis ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE apis ADD COLUMN is_default_version INTEGER NOT NULL DEFAULT 0
+  CHECK (is_default_version IN (0, 1));
+ALTER TABLE apis ADD COLUMN deprecated_at INTEGER;  -- NULL: not deprecated
+ALTER TABLE apis ADD COLUMN sunset_at INTEGER;      -- NULL: no sunset announced
+ALTER TABLE apis ADD COLUMN audience TEXT NOT NULL DEFAULT '';
+ALTER TABLE apis ADD COLUMN backend_jwt_header TEXT NOT NULL DEFAULT '';
+-- At most one default version per API name.
+CREATE UNIQUE INDEX apis_default_version ON apis (name) WHERE is_default_version = 1;
+CREATE INDEX apis_by_lifecycle ON apis (lifecycle, created_at, id);
+
+CREATE TABLE api_resources_v4 (
+  api_id   TEXT NOT NULL REFERENCES apis (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  method   TEXT NOT NULL,
+  path     TEXT NOT NULL,
+  auth     TEXT NOT NULL CHECK (auth IN ('apiKey', 'oauth2', 'apiKeyOrOAuth2', 'mesh', 'none')),
+  scopes   TEXT NOT NULL DEFAULT '',
+  plan     TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (api_id, position)
+) WITHOUT ROWID;
+INSERT INTO api_resources_v4 (api_id, position, method, path, auth, scopes, plan)
+  SELECT api_id, position, method, path, auth, scopes, plan FROM api_resources;
+DROP TABLE api_resources;
+ALTER TABLE api_resources_v4 RENAME TO api_resources;
+
+CREATE TABLE subscriptions_v4 (
+  id             TEXT PRIMARY KEY,
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  api_id         TEXT NOT NULL REFERENCES apis (id) ON DELETE CASCADE,
+  plan           TEXT NOT NULL,
+  status         TEXT NOT NULL CHECK (status IN ('ACTIVE', 'BLOCKED', 'PENDING')),
+  created_at     INTEGER NOT NULL,
+  UNIQUE (application_id, api_id)
+);
+INSERT INTO subscriptions_v4 (id, application_id, api_id, plan, status, created_at)
+  SELECT id, application_id, api_id, plan, status, created_at FROM subscriptions;
+DROP TABLE subscriptions;
+ALTER TABLE subscriptions_v4 RENAME TO subscriptions;
+CREATE INDEX subscriptions_by_api ON subscriptions (api_id);
+CREATE INDEX subscriptions_by_created ON subscriptions (created_at, id);
+CREATE INDEX subscriptions_by_plan ON subscriptions (plan);
+CREATE INDEX subscriptions_by_status ON subscriptions (status, created_at, id);
+
+ALTER TABLE plans ADD COLUMN requires_approval INTEGER NOT NULL DEFAULT 0
+  CHECK (requires_approval IN (0, 1));
+
+ALTER TABLE applications ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1));
+
+ALTER TABLE api_keys ADD COLUMN allowed_ips TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN allowed_referrers TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN api_ids TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE api_documents (
+  id         TEXT PRIMARY KEY,
+  api_id     TEXT NOT NULL REFERENCES apis (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  type       TEXT NOT NULL CHECK (type IN ('markdown', 'url')),
+  content    TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (api_id, name)
+);
+CREATE INDEX api_documents_by_api ON api_documents (api_id, created_at, id);
+)sql";
+
 // Migration i (0-based) brings the schema to version i + 1.
-constexpr std::array<const char*, 4> kMigrations{kV1, kV2, kV3, kV5};
+constexpr std::array<const char*, 5> kMigrations{kV1, kV2, kV3, kV4, kV5};
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");

@@ -100,6 +100,23 @@ class SqliteStore final : public Store {
   Result<ExternalClient> CreateExternalClient(const ExternalClient& client) override;
   Result<std::vector<ExternalClient>> ListExternalClients(std::string_view application_id) override;
   Status DeleteExternalClient(std::string_view application_id, std::string_view id) override;
+  // sqlite_portal.cc
+  Result<Api> DeprecateApi(const LifecycleEvent& event, int64_t deprecated_at,
+                           std::optional<int64_t> sunset_at) override;
+  Result<Api> CreateApiVersion(const Api& api, const std::vector<ApiDocument>& documents) override;
+  Result<Page<Api>> ListCatalogApis(const CatalogQuery& query, const PageRequest& page) override;
+  Result<ApiDocument> CreateDocument(const ApiDocument& doc) override;
+  Result<ApiDocument> GetDocument(std::string_view api_id, std::string_view doc_id) override;
+  Result<Page<ApiDocument>> ListDocuments(std::string_view api_id,
+                                          const PageRequest& page) override;
+  Result<ApiDocument> UpdateDocument(const ApiDocument& doc) override;
+  Status DeleteDocument(std::string_view api_id, std::string_view doc_id) override;
+  Result<Subscription> GetSubscription(std::string_view id) override;
+  Result<Page<Subscription>> FindSubscriptions(const SubscriptionFilter& filter,
+                                               const PageRequest& page) override;
+  Result<Subscription> SetSubscriptionStatus(std::string_view id, SubscriptionStatus from,
+                                             SubscriptionStatus to) override;
+  Result<Application> SetApplicationBlocked(std::string_view id, bool blocked) override;
 
   Result<User> CreateUser(const User& user) override;
   Result<User> GetUser(std::string_view id) override;
