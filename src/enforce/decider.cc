@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <vector>
 
 #include "crypto/crypto.h"
 #include "enforce/query.h"
@@ -92,27 +93,26 @@ std::string_view Restricted(const CompiledKeyRestriction& r, const CompiledApi& 
 }  // namespace
 
 bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  // Iterative glob with backtracking to the last '*': linear in practice, no recursion.
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  // DP over the pattern, one row of text positions: O(|pattern| · |text|), no recursion.
+  // row[j]: pattern[0, i) matches text[0, j).
+  std::vector<char> row(text.size() + 1, 0);
+  row[0] = 1;
   auto eq = [](char a, char b) {
     return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
   };
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (p < pattern.size() && eq(pattern[p], text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '*') {
+      // A '*' with a '/' after it stays within one part of the URL (host, segment).
+      const bool any = pattern.find('/', i + 1) == std::string_view::npos;
+      for (size_t j = 1; j <= text.size(); ++j) {
+        if (!row[j] && row[j - 1] && (any || text[j - 1] != '/')) row[j] = 1;
+      }
     } else {
-      return false;
+      for (size_t j = text.size(); j > 0; --j) row[j] = row[j - 1] && eq(pattern[i], text[j - 1]);
+      row[0] = 0;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return row[text.size()] != 0;
 }
 
 bool AddressInCidr(std::string_view address, const CompiledCidr& cidr) {

@@ -30,8 +30,9 @@ struct Match {
 Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t now,
                 Match* match = nullptr, const TokenVerifier* tokens = nullptr);
 
-// True when `referer` matches `pattern`, where '*' matches any run of characters (ASCII case is
-// ignored). Exposed for tests.
+// True when `referer` matches `pattern`, where '*' matches any run of characters, except that a
+// '*' followed later by a '/' does not match '/' ("https://*.example.com/*" cannot be satisfied
+// by "https://evil.com/x.example.com/"). ASCII case is ignored. Exposed for tests.
 bool WildcardMatch(std::string_view pattern, std::string_view referer);
 // True when `address` (IPv4 or IPv6 text) lies in `cidr`.
 bool AddressInCidr(std::string_view address, const CompiledCidr& cidr);
