@@ -262,7 +262,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_
   StringMap<uint32_t> issuer_by_id;
   for (const Issuer& i : data.issuers) {
     const auto index = static_cast<uint32_t>(s->issuers_.size());
-    s->issuers_.push_back({index, i.id, i.issuer, i.jwks_uri, i.audience,
+    s->issuers_.push_back({index, i.id, i.issuer, i.jwks_uri, i.discovery_url, i.audience,
                            i.client_claim.empty() ? "client_id" : i.client_claim});
     s->issuer_by_iss_.emplace(i.issuer, index);
     issuer_by_id.emplace(i.id, index);

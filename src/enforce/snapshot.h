@@ -134,6 +134,7 @@ struct CompiledIssuer {
   std::string id;
   std::string issuer;        // exact "iss"
   std::string jwks_uri;
+  std::string discovery_url;  // used when jwks_uri is empty
   std::string audience;      // issuer-wide required "aud"; empty = not checked
   std::string client_claim;  // claim naming the client
 };
