@@ -81,7 +81,7 @@ bool JwksRefresher::Fetch(const CompiledIssuer& issuer, int64_t now_ms) {
 
 int JwksRefresher::RunOnce() {
   const int64_t now_ms = clock_.NowMillis();
-  const std::vector<std::string> requested = cache_.TakeRequests();
+  for (std::string& id : cache_.TakeRequests()) pending_.insert(std::move(id));
   int fetched = 0;
   for (const CompiledIssuer& issuer : issuers_()) {
     const auto last = last_attempt_ms_.find(issuer.id);
@@ -91,8 +91,7 @@ int JwksRefresher::RunOnce() {
     const JwksCache::Entry entry = cache_.Get(issuer.id);
     const bool stale =
         entry.keys == nullptr || now_ms - entry.fetched_at_ms >= options_.interval.count();
-    bool asked = false;
-    for (const std::string& id : requested) asked = asked || id == issuer.id;
+    const bool asked = pending_.erase(issuer.id) > 0;
     if ((stale || asked) && Fetch(issuer, now_ms)) ++fetched;
   }
   return fetched;

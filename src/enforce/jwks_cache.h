@@ -96,6 +96,7 @@ class JwksRefresher {
   IssuersFn issuers_;
   Options options_;
   std::unordered_map<std::string, int64_t> last_attempt_ms_;  // refresher thread only
+  std::unordered_set<std::string> pending_;  // requested, not yet fetched (rate limit)
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
