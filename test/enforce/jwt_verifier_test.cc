@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "enforce/decider.h"
 #include "enforce/fixtures.h"
+#include "enforce/throttle.h"
 
 namespace tollgate::enforce {
 namespace {
