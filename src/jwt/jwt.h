@@ -47,6 +47,9 @@ class VerifyKey {
   // True when `signature` is valid for `signing_input` under this key and `alg` (which must be
   // this key's alg or, for RSA keys, another RS*/PS* alg only if the JWK named no alg).
   bool Verify(Alg alg, std::string_view signing_input, std::string_view signature) const;
+  // True when a token signed with `alg` may be checked with this key (the rule of Verify above);
+  // lets a caller tell "alg_mismatch" from "bad_signature".
+  bool Accepts(Alg alg) const;
 
   ~VerifyKey();
   struct Impl;
