@@ -32,6 +32,7 @@ class ManagementApi {
   void AddApiRoutes();
   void AddApplicationRoutes();
   void AddPlanRoutes();
+  void AddMeshRoutes();
 
   control::Service& service_;
   std::function<bool()> ready_;

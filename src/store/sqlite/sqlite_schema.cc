@@ -173,8 +173,22 @@ CREATE TABLE quota_usage (
 CREATE INDEX quota_usage_by_end ON quota_usage (window_end);
 )sql";
 
+// Version 6: mesh identities (SPIFFE principals) registered as application credentials.
+// (Versions 3-5 come from other branches; on merge, kMigrations lists kV1 … kV6 in order.)
+constexpr const char* kV6 = R"sql(
+CREATE TABLE mesh_identities (
+  id             TEXT PRIMARY KEY,
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  principal      TEXT NOT NULL UNIQUE,
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX mesh_identities_by_application ON mesh_identities (application_id, created_at, id);
+)sql";
+
 // Migration i (0-based) brings the schema to version i + 1.
-constexpr std::array<const char*, 2> kMigrations{kV1, kV2};
+// TODO(merge): versions 3-5 live on other branches; until they are merged, kV6 is applied as the
+// third migration of this branch.
+constexpr std::array<const char*, 3> kMigrations{kV1, kV2, kV6};
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");

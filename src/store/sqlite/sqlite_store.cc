@@ -82,6 +82,9 @@ Result<SnapshotData> SqliteStore::LoadSnapshotData() {
     auto plans = LoadPlans(db_, Window{});
     if (!plans.ok()) return plans.error();
     data.plans = std::move(plans.value());
+    auto mesh = LoadMeshIdentities(db_, {});
+    if (!mesh.ok()) return mesh.error();
+    data.mesh_identities = std::move(mesh.value());
     return data;
   });
 }
