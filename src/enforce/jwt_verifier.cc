@@ -93,7 +93,8 @@ uint64_t JwtVerifier::GenerationOf(const VerifiedToken& t, const Snapshot& snaps
 }
 
 TokenCheck JwtVerifier::Fresh(std::shared_ptr<const VerifiedToken> token, int64_t now) const {
-  if (token->exp != 0 && now > token->exp + options_.leeway_seconds) {
+  // As jwt::Verify: expired from exp + leeway on (RFC 7519 §4.1.4: "on or after").
+  if (token->exp != 0 && now >= token->exp + options_.leeway_seconds) {
     return Refuse("token expired", DecisionCode::kExpiredCredential);
   }
   if (token->nbf != 0 && now + options_.leeway_seconds < token->nbf) {

@@ -39,13 +39,21 @@ class FakeFetcher final : public JwksFetcher {
   int calls = 0;
 };
 
+// RSA keys are generated once: RSA-2048 generation takes seconds on a busy machine.
+const jwt::SignKey& RsaKey(int which) {
+  static const jwt::SignKey keys[] = {jwt::SignKey::Generate(jwt::Alg::kRS256, "kc-1").value(),
+                                      jwt::SignKey::Generate(jwt::Alg::kRS256, "kc-2").value(),
+                                      jwt::SignKey::Generate(jwt::Alg::kRS256, "own-1").value()};
+  return keys[which];
+}
+
 class JwtVerifierTest : public ::testing::Test {
  protected:
   JwtVerifierTest()
       : own_(jwt::SignKey::Generate(jwt::Alg::kES256, "own-1").value()),
         other_(jwt::SignKey::Generate(jwt::Alg::kES256, "own-1").value()),
-        kc_(jwt::SignKey::Generate(jwt::Alg::kRS256, "kc-1").value()),
-        kc2_(jwt::SignKey::Generate(jwt::Alg::kRS256, "kc-2").value()) {
+        kc_(RsaKey(0)),
+        kc2_(RsaKey(1)) {
     data_.apis[0].resources.push_back(
         {"GET", "/orders", AuthType::kOAuth2, {"orders:read"}, {}});
     data_.oauth_clients = {{"oc-1", "app-1", "tgc_mobile", "", "mobile", 0}};
@@ -69,7 +77,9 @@ class JwtVerifierTest : public ::testing::Test {
     return JwksRefresher(jwks_, fetcher_, clock_, [this] { return snapshot_->issuers(); }, {});
   }
 
-  jwt::SignKey own_, other_, kc_, kc2_;
+  jwt::SignKey own_, other_;
+  const jwt::SignKey& kc_;
+  const jwt::SignKey& kc2_;
   SnapshotData data_ = testing::PetstoreData();
   std::shared_ptr<const Snapshot> snapshot_;
   JwksCache jwks_;
@@ -85,10 +95,18 @@ TEST_F(JwtVerifierTest, OwnTokenIsAllowedForItsClientsApplication) {
   EXPECT_EQ(d.credential_kind, "oauth2");
 }
 
+TEST_F(JwtVerifierTest, ExpiredTokenIsRefusedFromTheCacheToo) {
+  const std::string token = Own(kNow);
+  EXPECT_EQ(Ask(token, kNow).code, DecisionCode::kAllow);
+  EXPECT_EQ(Ask(token, kNow + 60).code, DecisionCode::kExpiredCredential);
+  EXPECT_EQ(Ask(token, kNow + 3600).reason, "token expired");
+}
+
 TEST_F(JwtVerifierTest, ExpiryHonoursTheLeewayExactly) {
   const std::string token = Own(kNow);
-  EXPECT_EQ(Ask(token, kNow + 60).code, DecisionCode::kAllow);
-  const Decision d = Ask(token, kNow + 61);
+  EXPECT_EQ(Ask(token, kNow + 59).code, DecisionCode::kAllow);
+  EXPECT_EQ(Ask(token, kNow + 59).code, DecisionCode::kAllow);  // from the cache
+  const Decision d = Ask(token, kNow + 60);
   EXPECT_EQ(d.code, DecisionCode::kExpiredCredential);
   EXPECT_EQ(d.reason, "token expired");
   EXPECT_EQ(d.http_status(), 401);
@@ -108,11 +126,16 @@ TEST_F(JwtVerifierTest, ForeignSignatureIsRefused) {
 }
 
 TEST_F(JwtVerifierTest, AlgNoneIsRefused) {
-  const std::string token = jwt::Base64UrlEncode("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." +
-                            jwt::Base64UrlEncode(Claims(kOwnIssuer, "tgc_mobile", kNow + 300)) + ".";
-  const Decision d = Ask(token);
+  const std::string unsigned_part = jwt::Base64UrlEncode("{\"alg\":\"none\",\"typ\":\"JWT\"}") +
+                                    "." +
+                                    jwt::Base64UrlEncode(Claims(kOwnIssuer, "tgc_mobile", kNow + 300));
+  const Decision d = Ask(unsigned_part + ".c2ln");
   EXPECT_EQ(d.code, DecisionCode::kInvalidCredential);
   EXPECT_EQ(d.reason, "alg not allowed");
+  // The usual shape, with an empty signature, is refused even before the algorithm is read.
+  const Decision empty = Ask(unsigned_part + ".");
+  EXPECT_EQ(empty.code, DecisionCode::kInvalidCredential);
+  EXPECT_EQ(empty.reason, "token malformed");
 }
 
 TEST_F(JwtVerifierTest, HmacConfusionIsRefused) {
@@ -126,8 +149,7 @@ TEST_F(JwtVerifierTest, HmacConfusionIsRefused) {
 
 TEST_F(JwtVerifierTest, AlgOfAnotherKeyTypeIsRefused) {
   // RS256 token naming our ES256 key's kid.
-  auto rsa = jwt::SignKey::Generate(jwt::Alg::kRS256, "own-1").value();
-  const Decision d = Ask(rsa.Sign(Claims(kOwnIssuer, "tgc_mobile", kNow + 300)).value());
+  const Decision d = Ask(RsaKey(2).Sign(Claims(kOwnIssuer, "tgc_mobile", kNow + 300)).value());
   EXPECT_EQ(d.code, DecisionCode::kInvalidCredential);
   EXPECT_EQ(d.reason, "alg does not match the key");
 }
