@@ -142,8 +142,9 @@ void Throttle(const RuleSet& set, ratelimit::CounterStore& counters, int64_t now
                              ceil_s(o.reset_ms),
                              allowed ? 0 : std::max<int64_t>(1, ceil_s(o.retry_after_ms))};
   if (!allowed) {
-    decision.code = set.rules[pick].kind == LimitRule::Kind::kQuota ? DecisionCode::kQuotaExceeded
-                                                                     : DecisionCode::kRateLimited;
+    const bool quota = set.rules[pick].kind == LimitRule::Kind::kQuota;
+    decision.code = quota ? DecisionCode::kQuotaExceeded : DecisionCode::kRateLimited;
+    decision.reason = quota ? "quota used up" : "rate limit exhausted";
   }
 }
 
