@@ -25,6 +25,10 @@
 #include "ratelimit/local_counter_store.h"
 #include "ratelimit/redis/redis_counter_store.h"
 #include "store/sqlite/sqlite_store.h"
+#ifdef TOLLGATE_HAVE_JWT
+#include "cli/jwks_fetcher.h"
+#include "enforce/jwt_verifier.h"
+#endif
 
 namespace tollgate::cli {
 namespace {
@@ -176,6 +180,34 @@ int Serve(int argc, char** argv) {
   CounterUsageSource usage(*counters);
 
   enforce::Enforcer enforcer(holder, clock, counters);
+#ifdef TOLLGATE_HAVE_JWT
+  // Bearer JWTs: our own keys come with the snapshot; external issuers' keys are fetched here
+  // (every 10 minutes, and on an unknown kid at most every 30 s per issuer). Our issuer name is
+  // TOLLGATE_ISSUER (empty: our tokens are those whose "iss" no registered issuer claims). Backend
+  // JWTs are signed with the newest signing key whose private key is a usable PEM.
+  const char* own_issuer = std::getenv("TOLLGATE_ISSUER");
+  enforce::JwksCache jwks;
+  HttpJwksFetcher jwks_fetcher;
+  enforce::JwksRefresher jwks_refresher(
+      jwks, jwks_fetcher, clock, [&holder] { return holder.Get()->issuers(); }, {});
+  enforcer.SetTokenVerifier(std::make_shared<enforce::JwtVerifier>(
+      enforce::JwtVerifier::Options{own_issuer ? own_issuer : "", 60, 100'000}, &jwks));
+  if (auto data = db->LoadSnapshotData(); data.ok()) {
+    const SigningKey* newest = nullptr;
+    for (const SigningKey& k : data->signing_keys) {
+      if (!k.retired_at && (newest == nullptr || k.created_at > newest->created_at)) newest = &k;
+    }
+    auto alg = newest ? jwt::ParseAlg(newest->alg) : std::nullopt;
+    if (alg) {
+      if (auto key = jwt::SignKey::FromPem(newest->private_key, *alg, newest->kid); key.ok()) {
+        enforcer.SetBackendSigner(std::make_shared<enforce::JwtBackendSigner>(
+            std::make_shared<const jwt::SignKey>(std::move(key.value())),
+            own_issuer ? own_issuer : "tollgate"));
+      }
+    }
+  }
+  if (enforcer_role) jwks_refresher.Start();
+#endif
   std::unique_ptr<adapters::rest::ManagementApi> management;
   std::unique_ptr<http::Server> management_server, authz_server;
   std::unique_ptr<adapters::http::AuthzHandler> authz;
@@ -218,6 +250,9 @@ int Serve(int argc, char** argv) {
   if (authz_server) authz_server->Stop();
   if (management_server) management_server->Stop();
   refresher.Stop();
+#ifdef TOLLGATE_HAVE_JWT
+  jwks_refresher.Stop();
+#endif
   if (quota_persistence) quota_persistence->Stop();  // saves a last time
   if (redis_counters) redis_counters->Stop();          // returns unused leases
   return 0;

@@ -82,6 +82,9 @@ struct CatalogEntry {
 // Prefix of every API key Tollgate issues: makes leaked keys recognisable by scanners.
 inline constexpr std::string_view kApiKeyPrefix = "tg_";
 
+// True when `id` is a well-formed SPIFFE ID ("spiffe://trust-domain/path"); see mesh.cc.
+bool IsSpiffeId(std::string_view id);
+
 class Service {
  public:
   // `store` and `clock` must outlive the service. `on_change` runs after each committed write;
@@ -243,6 +246,15 @@ class Service {
   Result<store::Page<Api>> SearchCatalog(const Principal& who, store::Store::CatalogQuery query,
                                          store::PageRequest page);
   Result<CatalogEntry> GetCatalogEntry(const Principal& who, std::string_view api_id);
+  // --- Mesh identities (mesh.cc): the application's owner or an admin registers a workload's
+  // SPIFFE ID ("spiffe://trust-domain/path") as a credential for resources with auth "mesh".
+  // Invalid: field "principal", code "invalid_spiffe_id". Conflict: "mesh_identity_taken".
+  Result<MeshIdentity> CreateMeshIdentity(const Principal& who, std::string_view application_id,
+                                          std::string principal);
+  Result<std::vector<MeshIdentity>> ListMeshIdentities(const Principal& who,
+                                                       std::string_view application_id);
+  Status DeleteMeshIdentity(const Principal& who, std::string_view application_id,
+                            std::string_view identity_id);
 
  private:
   Status RequirePublisher(const Principal& who) const;

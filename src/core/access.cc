@@ -19,11 +19,11 @@ constexpr CodeInfo Info(DecisionCode code) {
     case DecisionCode::kResourceNotFound:
       return {"resource_not_found", "The API has no resource for this method and path", 404};
     case DecisionCode::kMissingCredential:
-      return {"missing_credential", "This resource requires an API key", 401};
+      return {"missing_credential", "This resource requires a credential (API key, bearer token or mesh identity)", 401};
     case DecisionCode::kInvalidCredential:
-      return {"invalid_credential", "The API key is not valid", 401};
+      return {"invalid_credential", "The credential is not valid", 401};
     case DecisionCode::kExpiredCredential:
-      return {"expired_credential", "The API key has expired", 401};
+      return {"expired_credential", "The credential has expired", 401};
     case DecisionCode::kNotSubscribed:
       return {"not_subscribed", "The application is not subscribed to this API", 403};
     case DecisionCode::kSubscriptionBlocked:

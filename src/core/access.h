@@ -97,6 +97,12 @@ struct Decision {
   // 0 = absent.
   int64_t deprecated_at = 0;
   int64_t sunset_at = 0;
+  // On kInsufficientScope: the scopes the resource requires, space-separated, for
+  // WWW-Authenticate: Bearer error="insufficient_scope", scope="…".
+  std::string_view required_scopes;
+  // On allow, when the API asks for a backend JWT: the header to set and the signed token.
+  std::string_view backend_jwt_header;
+  std::string_view backend_jwt;
   LimitInfo limit;
 
   bool allowed() const { return code == DecisionCode::kAllow; }

@@ -1,6 +1,8 @@
 // Compiles SnapshotData into the lookup structures the decider reads.
 #include "enforce/snapshot.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -9,6 +11,24 @@
 
 namespace tollgate::enforce {
 namespace {
+
+// Lower- or upper-case hex of 32 bytes; false when it is not.
+bool HexDecode32(std::string_view hex, Digest& out) {
+  if (hex.size() != 64) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return true;
+}
 
 bool TakesPart(Lifecycle state) { return state != Lifecycle::kCreated; }
 
@@ -78,6 +98,28 @@ std::optional<CompiledKeyedLimit> CompileKeyed(const Api& api, size_t index, con
   return c;
 }
 
+// "10.0.0.0/8", "2001:db8::/32" or a bare address; nullopt when it does not parse.
+std::optional<CompiledCidr> ParseCidr(std::string_view text) {
+  CompiledCidr c;
+  std::string address(text.substr(0, text.find('/')));
+  int bits = -1;
+  if (const size_t slash = text.find('/'); slash != std::string_view::npos) {
+    const std::string n(text.substr(slash + 1));
+    if (n.empty() || n.size() > 3 || !std::all_of(n.begin(), n.end(), ::isdigit)) return std::nullopt;
+    bits = std::atoi(n.c_str());
+  }
+  if (inet_pton(AF_INET, address.c_str(), c.bytes.data()) == 1) {
+    c.length = 4;
+  } else if (inet_pton(AF_INET6, address.c_str(), c.bytes.data()) == 1) {
+    c.length = 16;
+  } else {
+    return std::nullopt;
+  }
+  if (bits > c.length * 8) return std::nullopt;
+  c.bits = static_cast<uint8_t>(bits < 0 ? c.length * 8 : bits);
+  return c;
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> Snapshot::Empty() {
@@ -85,7 +127,7 @@ std::shared_ptr<const Snapshot> Snapshot::Empty() {
   return empty;
 }
 
-std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
+std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_t now) {
   auto s = std::make_shared<Snapshot>();
   s->revision_ = data.revision;
 
@@ -109,9 +151,19 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
     c.lifecycle = api.lifecycle;
     if (api.api_key_header.empty()) {
       c.key_headers = {"apikey", "x-api-key"};
+      c.key_query = "apikey";
+    } else if (api.api_key_header.rfind("query:", 0) == 0 && api.api_key_header.size() > 6) {
+      c.key_query = api.api_key_header.substr(6);
     } else {
       c.key_headers = {Lower(api.api_key_header)};
     }
+    c.audience = api.audience;
+    c.backend_jwt_header = Lower(api.backend_jwt_header);
+    if (api.lifecycle == Lifecycle::kDeprecated) {
+      c.deprecated_at = api.deprecated_at.value_or(api.updated_at);
+      c.sunset_at = api.sunset_at.value_or(0);
+    }
+    c.default_version = api.is_default_version;
     if (api.backend_rate) {
       c.backend_rate = CompiledRate{*api.backend_rate, "api", ApiBackendKey(api.id)};
     }
@@ -123,7 +175,13 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
       auto path = PathTemplate::Parse(r.path);
       if (!path.ok()) continue;
       const std::string res = api.id + ":" + r.method + " " + r.path;
-      c.resources.push_back({r.method, std::move(path.value()), r.auth,
+      std::string scope_text;
+      for (const std::string& scope : r.scopes) {
+        if (!scope_text.empty()) scope_text += ' ';
+        scope_text += scope;
+      }
+      c.resources.push_back({r.method, std::move(path.value()), r.auth, r.scopes,
+                             std::move(scope_text),
                              PlanLimits(r.plan.empty() ? nullptr : plan_named(r.plan),
                                         LimitKey("res", res, "rate"),
                                         LimitKey("res", res, "quota"))});
@@ -139,10 +197,21 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
     auto& list = s->by_context_[c.context];
     list.push_back(c.index);
   }
-  // Host-specific APIs are tried before host-less ones with the same context.
+  // Default versions also answer at their context without the version segment ("/petstore").
+  for (const CompiledApi& c : s->apis_) {
+    if (!c.default_version) continue;
+    const size_t slash = c.context.rfind('/');
+    if (slash == std::string::npos || slash == 0) continue;  // "/v1": nothing left to route by
+    s->by_context_[c.context.substr(0, slash)].push_back(c.index | kAliasBit);
+  }
+  // Real contexts before aliases; host-specific APIs before host-less ones.
   for (auto& [context, list] : s->by_context_) {
-    std::stable_partition(list.begin(), list.end(),
-                          [&](uint32_t i) { return !s->apis_[i].virtual_host.empty(); });
+    std::stable_sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) {
+      auto rank = [&](uint32_t i) {
+        return ((i & kAliasBit) ? 2 : 0) + (s->apis_[i & ~kAliasBit].virtual_host.empty() ? 1 : 0);
+      };
+      return rank(a) < rank(b);
+    });
   }
 
   StringMap<uint32_t>& app_index = s->application_by_id_;
@@ -151,17 +220,71 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data) {
     s->applications_.push_back(
         {index, app.id, app.name, app.owner, StableHash(app.id),
          PlanLimits(app.plan.empty() ? nullptr : plan_named(app.plan), ApplicationRateKey(app.id),
-                    ApplicationQuotaKey(app.id))});
+                    ApplicationQuotaKey(app.id)),
+         app.blocked});
     app_index.emplace(app.id, index);
   }
 
   s->keys_.reserve(data.api_keys.size());
   for (const ApiKey& key : data.api_keys) {
     auto app = app_index.find(key.application_id);
-    std::string digest = crypto::HexDecode(key.hash);
-    if (app == app_index.end() || digest.size() != 32) continue;
-    s->keys_.emplace(std::move(digest), CompiledKey{app->second, key.expires_at});
+    Digest digest;
+    if (app == app_index.end() || !HexDecode32(key.hash, digest)) continue;
+    CompiledKey compiled{app->second, kNoRestriction, key.expires_at.value_or(0)};
+    if (!key.allowed_ips.empty() || !key.allowed_referrers.empty() || !key.api_ids.empty()) {
+      CompiledKeyRestriction r;
+      for (const std::string& ip : key.allowed_ips) {
+        // A range that does not parse allows nothing rather than everything.
+        if (auto cidr = ParseCidr(ip)) r.ips.push_back(*cidr);
+        else r.ips.push_back(CompiledCidr{{}, 0, 0});
+      }
+      r.referrers = key.allowed_referrers;
+      r.limit_apis = !key.api_ids.empty();
+      for (const std::string& id : key.api_ids) {
+        if (auto it = api_index.find(id); it != api_index.end()) r.apis.push_back(it->second);
+      }
+      compiled.restriction = static_cast<uint32_t>(s->key_restrictions_.size());
+      s->key_restrictions_.push_back(std::move(r));
+    }
+    s->keys_.emplace(digest, compiled);
   }
+
+  for (const MeshIdentity& m : data.mesh_identities) {
+    if (auto app = app_index.find(m.application_id); app != app_index.end()) {
+      s->mesh_.emplace(m.principal, app->second);
+    }
+  }
+  for (const OAuthClient& c : data.oauth_clients) {
+    if (auto app = app_index.find(c.application_id); app != app_index.end()) {
+      s->oauth_clients_.emplace(c.client_id, app->second);
+    }
+  }
+  StringMap<uint32_t> issuer_by_id;
+  for (const Issuer& i : data.issuers) {
+    const auto index = static_cast<uint32_t>(s->issuers_.size());
+    s->issuers_.push_back({index, i.id, i.issuer, i.jwks_uri, i.discovery_url, i.audience,
+                           i.client_claim.empty() ? "client_id" : i.client_claim});
+    s->issuer_by_iss_.emplace(i.issuer, index);
+    issuer_by_id.emplace(i.id, index);
+  }
+  s->external_clients_.resize(s->issuers_.size());
+  for (const ExternalClient& c : data.external_clients) {
+    auto app = app_index.find(c.application_id);
+    auto issuer = issuer_by_id.find(c.issuer_id);
+    if (app == app_index.end() || issuer == issuer_by_id.end()) continue;
+    s->external_clients_[issuer->second].emplace(c.client_id, app->second);
+  }
+  for (const RevokedToken& t : data.revoked_tokens) {
+    if (now == 0 || t.expires_at == 0 || t.expires_at > now) s->revoked_.insert(t.jti);
+  }
+  for (const SigningKey& k : data.signing_keys) {
+    if (now != 0 && k.expires_at && *k.expires_at <= now) continue;
+    s->signing_keys_.push_back({k.kid, k.public_jwk, k.created_at, k.expires_at.value_or(0)});
+  }
+  std::stable_sort(s->signing_keys_.begin(), s->signing_keys_.end(),
+                   [](const CompiledSigningKey& a, const CompiledSigningKey& b) {
+                     return a.created_at > b.created_at;
+                   });
 
   for (const Subscription& sub : data.subscriptions) {
     auto app = app_index.find(sub.application_id);
@@ -189,7 +312,7 @@ const CompiledApi* Snapshot::MatchApi(std::string_view host, std::string_view pa
     auto it = by_context_.find(path.substr(0, end));
     if (it != by_context_.end()) {
       for (uint32_t i : it->second) {
-        const CompiledApi& api = apis_[i];
+        const CompiledApi& api = apis_[i & ~kAliasBit];
         if (api.virtual_host.empty() || HostEquals(host, api.virtual_host)) {
           *rest = end < path.size() ? path.substr(end) : std::string_view("/");
           return &api;
@@ -200,6 +323,49 @@ const CompiledApi* Snapshot::MatchApi(std::string_view host, std::string_view pa
     if (end == std::string_view::npos) break;
   }
   return nullptr;
+}
+
+const CompiledApi* Snapshot::MatchHintedApi(std::string_view id, std::string_view path,
+                                             std::string_view* rest) const {
+  const CompiledApi* api = FindApi(id);
+  if (api == nullptr) return nullptr;
+  if (const size_t q = path.find_first_of("?#"); q != std::string_view::npos) {
+    path = path.substr(0, q);
+  }
+  const std::string_view context = api->context;
+  if (path.substr(0, context.size()) == context &&
+      (path.size() == context.size() || path[context.size()] == '/')) {
+    path = path.substr(context.size());
+  }
+  *rest = path.empty() ? std::string_view("/") : path;
+  return api;
+}
+
+std::optional<uint32_t> Snapshot::FindMeshApplication(std::string_view principal) const {
+  auto it = mesh_.find(principal);
+  return it == mesh_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+}
+
+std::optional<uint32_t> Snapshot::FindOAuthClientApplication(std::string_view client_id) const {
+  auto it = oauth_clients_.find(client_id);
+  return it == oauth_clients_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+}
+
+std::optional<uint32_t> Snapshot::FindExternalClientApplication(uint32_t issuer,
+                                                                std::string_view client_id) const {
+  if (issuer >= external_clients_.size()) return std::nullopt;
+  const auto& clients = external_clients_[issuer];
+  auto it = clients.find(client_id);
+  return it == clients.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+}
+
+const CompiledIssuer* Snapshot::FindIssuerByIss(std::string_view iss) const {
+  auto it = issuer_by_iss_.find(iss);
+  return it == issuer_by_iss_.end() ? nullptr : &issuers_[it->second];
+}
+
+bool Snapshot::IsRevoked(std::string_view jti) const {
+  return !jti.empty() && revoked_.contains(jti);
 }
 
 const CompiledResource* Snapshot::MatchResource(const CompiledApi& api, std::string_view method,
@@ -213,7 +379,10 @@ const CompiledResource* Snapshot::MatchResource(const CompiledApi& api, std::str
 }
 
 const CompiledKey* Snapshot::FindKey(std::string_view digest) const {
-  auto it = keys_.find(digest);
+  if (digest.size() != 32) return nullptr;
+  Digest d;
+  std::memcpy(d.data(), digest.data(), d.size());
+  auto it = keys_.find(d);
   return it == keys_.end() ? nullptr : &it->second;
 }
 

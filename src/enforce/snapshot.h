@@ -4,13 +4,18 @@
 // pointer between threads without locks.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/model.h"
 #include "core/path_template.h"
@@ -57,6 +62,8 @@ struct CompiledResource {
   std::string method;  // "*" = any
   PathTemplate path;
   AuthType auth = AuthType::kApiKey;
+  std::vector<std::string> scopes;  // a bearer token must carry all of them
+  std::string scope_text;           // the same, space-separated, for WWW-Authenticate
   // Resource-level plan, counted per application: the key here is the base that the
   // application's key is combined with.
   CompiledPlanLimits limits;
@@ -70,8 +77,17 @@ struct CompiledApi {
   std::string context;
   std::string virtual_host;  // lower case, no port; empty = any host
   Lifecycle lifecycle = Lifecycle::kCreated;
-  // Header names tried for the API key, lower case, in order.
+  // Header names tried for the API key, lower case, in order; then the query parameter
+  // `key_query` when not empty. Api::api_key_header "query:NAME" means the query parameter NAME
+  // only; a header name means that header only; empty means headers "apikey", "x-api-key", then
+  // the query parameter "apikey".
   std::vector<std::string> key_headers;
+  std::string key_query;
+  std::string audience;            // required "aud" of bearer tokens; empty = not checked
+  std::string backend_jwt_header;  // lower case; empty = no backend JWT
+  int64_t deprecated_at = 0;       // 0 = absent
+  int64_t sunset_at = 0;
+  bool default_version = false;    // also routed by its context without the version segment
   std::optional<CompiledRate> backend_rate;  // shared by every caller
   std::vector<CompiledKeyedLimit> keyed_limits;
   bool fail_open = false;
@@ -86,11 +102,58 @@ struct CompiledApplication {
   std::string owner;
   uint64_t key = 0;            // stable hash of the id, for per-application resource limits
   CompiledPlanLimits limits;   // application-level plan, across all its APIs
+  bool blocked = false;
 };
 
+// An address range of an API key's allowed_ips: the first `bits` bits of `bytes` (4 or 16 long).
+struct CompiledCidr {
+  std::array<unsigned char, 16> bytes{};
+  uint8_t length = 4;
+  uint8_t bits = 32;
+};
+
+// An API key's optional restrictions; a key without any has none (CompiledKey::restriction).
+struct CompiledKeyRestriction {
+  std::vector<CompiledCidr> ips;          // empty = any address
+  std::vector<std::string> referrers;     // '*' patterns; empty = any Referer
+  bool limit_apis = false;                // true: only the APIs in `apis`
+  std::vector<uint32_t> apis;             // API indexes (unknown ids dropped)
+};
+
+inline constexpr uint32_t kNoRestriction = UINT32_MAX;
+
 struct CompiledKey {
-  uint32_t application = 0;  // index into applications()
-  std::optional<int64_t> expires_at;
+  uint32_t application = 0;               // index into applications()
+  uint32_t restriction = kNoRestriction;  // index into key_restrictions()
+  int64_t expires_at = 0;                 // 0 = never
+};
+
+// An external token issuer as the bearer path needs it.
+struct CompiledIssuer {
+  uint32_t index = 0;
+  std::string id;
+  std::string issuer;        // exact "iss"
+  std::string jwks_uri;
+  std::string discovery_url;  // used when jwks_uri is empty
+  std::string audience;      // issuer-wide required "aud"; empty = not checked
+  std::string client_claim;  // claim naming the client
+};
+
+// A public signing key of ours, as published in the JWKS.
+struct CompiledSigningKey {
+  std::string kid;
+  std::string public_jwk;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;  // 0 = never
+};
+
+using Digest = std::array<unsigned char, 32>;
+struct DigestHash {
+  size_t operator()(const Digest& d) const {  // SHA-256 output is uniform already
+    size_t h;
+    std::memcpy(&h, d.data(), sizeof h);
+    return h;
+  }
 };
 
 struct CompiledSubscription {
@@ -104,8 +167,9 @@ class Snapshot {
  public:
   // Compiles `data`. Only APIs that can answer traffic or explain why not (PUBLISHED, DEPRECATED,
   // RETIRED, BLOCKED) are indexed; CREATED APIs are invisible (404). Entries that do not compile
-  // (a bad template stored by an older version) are skipped, never fatal.
-  static std::shared_ptr<const Snapshot> Build(const SnapshotData& data);
+  // (a bad template stored by an older version) are skipped, never fatal. `now` (Unix seconds)
+  // drops signing keys and revoked tokens that have expired; 0 keeps everything.
+  static std::shared_ptr<const Snapshot> Build(const SnapshotData& data, int64_t now = 0);
   static std::shared_ptr<const Snapshot> Empty();
 
   int64_t revision() const { return revision_; }
@@ -113,8 +177,15 @@ class Snapshot {
   // The API for `host` (any case, may carry ":port") whose context is the longest prefix of
   // `path` at a segment boundary; host-specific APIs win over host-less ones at equal length.
   // On a match, `*rest` is the path after the context (always starting with '/', query removed).
+  // A default version (Api::is_default_version) also answers at its context without the last
+  // segment ("/petstore" for "/petstore/v1"); a real context of the same length wins over it.
   const CompiledApi* MatchApi(std::string_view host, std::string_view path,
                               std::string_view* rest) const;
+
+  // The API named by a gateway route (AccessRequest::api_hint), with `*rest` the path relative
+  // to its context, or the whole path (query removed) when it does not start with the context.
+  const CompiledApi* MatchHintedApi(std::string_view id, std::string_view path,
+                                    std::string_view* rest) const;
 
   // The most specific resource of `api` matching method + path (relative to the context).
   const CompiledResource* MatchResource(const CompiledApi& api, std::string_view method,
@@ -122,6 +193,21 @@ class Snapshot {
 
   // The key whose SHA-256 is `digest` (32 raw bytes).
   const CompiledKey* FindKey(std::string_view digest) const;
+  const CompiledKeyRestriction& key_restriction(uint32_t index) const {
+    return key_restrictions_[index];
+  }
+
+  // Credentials other than API keys, each → application index; nullopt when unknown.
+  std::optional<uint32_t> FindMeshApplication(std::string_view principal) const;
+  std::optional<uint32_t> FindOAuthClientApplication(std::string_view client_id) const;
+  std::optional<uint32_t> FindExternalClientApplication(uint32_t issuer,
+                                                        std::string_view client_id) const;
+  const CompiledIssuer* FindIssuerByIss(std::string_view iss) const;
+  const std::vector<CompiledIssuer>& issuers() const { return issuers_; }
+  // True when a token of ours with this "jti" was revoked.
+  bool IsRevoked(std::string_view jti) const;
+  // Our public signing keys, newest first (expired ones left out at build time).
+  const std::vector<CompiledSigningKey>& signing_keys() const { return signing_keys_; }
 
   const CompiledSubscription* FindSubscription(uint32_t application, uint32_t api) const;
 
@@ -138,12 +224,23 @@ class Snapshot {
   int64_t revision_ = 0;
   std::vector<CompiledApi> apis_;
   std::vector<CompiledApplication> applications_;
-  // context → indexes of APIs with that context (host-specific ones first).
+  // context → indexes of APIs with that context: host-specific ones first, then default-version
+  // aliases (bit kAliasBit set) after the real ones.
+  static constexpr uint32_t kAliasBit = 0x80000000u;
   StringMap<std::vector<uint32_t>> by_context_;
   StringMap<uint32_t> api_by_id_;
   StringMap<uint32_t> application_by_id_;
-  StringMap<CompiledKey> keys_;  // raw 32-byte digest → key
-  std::unordered_map<uint64_t, CompiledSubscription> subscriptions_;  // (app << 32 | api)
+  // Keys by raw SHA-256 digest in a flat table: no per-key allocation (1M keys ≈ 60 MB).
+  absl::flat_hash_map<Digest, CompiledKey, DigestHash> keys_;
+  std::vector<CompiledKeyRestriction> key_restrictions_;
+  absl::flat_hash_map<uint64_t, CompiledSubscription> subscriptions_;  // (app << 32 | api)
+  StringMap<uint32_t> mesh_;           // principal → application
+  StringMap<uint32_t> oauth_clients_;  // our client_id → application
+  std::vector<StringMap<uint32_t>> external_clients_;  // per issuer index: client → app
+  std::vector<CompiledIssuer> issuers_;
+  StringMap<uint32_t> issuer_by_iss_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> revoked_;
+  std::vector<CompiledSigningKey> signing_keys_;
 };
 
 }  // namespace tollgate::enforce

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/hash.h"
+#include "enforce/query.h"
 
 namespace tollgate::enforce {
 namespace {
@@ -45,25 +46,6 @@ void AddPlan(RuleSet& set, const CompiledPlanLimits& limits, uint64_t mix, int64
     AddQuota(set, *limits.quota, mix ? HashCombine(limits.quota->key, mix) : limits.quota->key,
              anchor, fail_open);
   }
-}
-
-// The value of query parameter `name` in `path` (raw, not decoded), if present.
-std::optional<std::string_view> QueryParam(std::string_view path, std::string_view name) {
-  const size_t q = path.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  std::string_view query = path.substr(q + 1);
-  if (const size_t hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    }
-    if (amp == std::string_view::npos) break;
-    query = query.substr(amp + 1);
-  }
-  return std::nullopt;
 }
 
 // Hash of the client address masked to `bits` (or whole); nullopt when it does not parse.
@@ -123,7 +105,9 @@ RuleSet CollectRules(const Match& m, const AccessRequest& request) {
         if (auto v = QueryParam(request.path, k.name); v && !v->empty()) value = StableHash(*v);
         break;
       case CompiledKeyedLimit::Source::kClaim:
-        break;  // needs verified bearer tokens
+        if (m.token == nullptr) break;
+        if (auto v = m.token->Claim(k.name); v && !v->empty()) value = StableHash(*v);
+        break;
     }
     if (value) AddRate(set, k.rate, HashCombine(k.rate.key, *value), fail_open);
   }
@@ -158,8 +142,9 @@ void Throttle(const RuleSet& set, ratelimit::CounterStore& counters, int64_t now
                              ceil_s(o.reset_ms),
                              allowed ? 0 : std::max<int64_t>(1, ceil_s(o.retry_after_ms))};
   if (!allowed) {
-    decision.code = set.rules[pick].kind == LimitRule::Kind::kQuota ? DecisionCode::kQuotaExceeded
-                                                                     : DecisionCode::kRateLimited;
+    const bool quota = set.rules[pick].kind == LimitRule::Kind::kQuota;
+    decision.code = quota ? DecisionCode::kQuotaExceeded : DecisionCode::kRateLimited;
+    decision.reason = quota ? "quota used up" : "rate limit exhausted";
   }
 }
 

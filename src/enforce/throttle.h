@@ -22,8 +22,8 @@ struct RuleSet {
 };
 
 // The rules that apply to an allowed request. Allocation-free. Rules keyed by a request value
-// (IP, header, query parameter) are skipped when the request lacks that value; claim-keyed
-// rules are skipped until bearer tokens are verified.
+// (IP, header, query parameter, claim of the verified bearer token in match.token) are skipped
+// when the request lacks that value.
 RuleSet CollectRules(const Match& match, const AccessRequest& request);
 
 // Applies `rules` to `decision` (which must be an allow): consumes from `counters` and, when a

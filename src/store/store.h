@@ -90,6 +90,14 @@ class Store {
   virtual Result<std::vector<ApiKey>> ListApiKeys(std::string_view application_id) = 0;
   virtual Status DeleteApiKey(std::string_view application_id, std::string_view key_id) = 0;
 
+  // --- Mesh identities (SPIFFE principals as application credentials). Conflict:
+  // "mesh_identity_taken" (a principal belongs to one application). Not found:
+  // "application_not_found", "mesh_identity_not_found".
+  virtual Result<MeshIdentity> CreateMeshIdentity(const MeshIdentity& identity) = 0;
+  virtual Result<std::vector<MeshIdentity>> ListMeshIdentities(std::string_view application_id) = 0;
+  virtual Status DeleteMeshIdentity(std::string_view application_id,
+                                    std::string_view identity_id) = 0;
+
   // --- Plans. Conflict: "plan_name_taken"; "plan_in_use" when deleting a plan that an API
   // offers or a subscription or application uses. Not found: "plan_not_found". A plan's name is
   // its identity for APIs and subscriptions: UpdatePlan keeps the stored name (and created_at)

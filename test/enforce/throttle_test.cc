@@ -63,6 +63,7 @@ TEST_F(ThrottleTest, ExhaustedRateIs429WithRetryAfter) {
   const Decision d = Ask({{"apikey", kGoodKey}});
   EXPECT_EQ(d.code, DecisionCode::kRateLimited);
   EXPECT_EQ(d.http_status(), 429);
+  EXPECT_EQ(d.reason, "rate limit exhausted");
   EXPECT_EQ(d.limit.retry_after_seconds, 2) << "1500 ms rounds up";
   EXPECT_EQ(d.limit.remaining, 0);
 }

@@ -74,6 +74,7 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
                  service_);
   AddPublisherRoutes();
   AddCatalogRoutes();
+  AddMeshRoutes();  // mesh_routes.cc
 }
 
 ManagementApi::~ManagementApi() = default;

@@ -52,6 +52,7 @@ class ManagementApi {
                    tollgate::http::RouteHandler handler);
   void AddPublisherRoutes();  // publisher_routes.cc
   void AddCatalogRoutes();    // catalog_routes.cc
+  void AddMeshRoutes();
 
   control::Service& service_;
   std::function<bool()> ready_;

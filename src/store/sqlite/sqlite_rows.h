@@ -58,6 +58,8 @@ Result<std::vector<Application>> LoadApplications(sqlite3* db, std::string_view 
 Result<std::vector<Subscription>> LoadSubscriptions(sqlite3* db, std::string_view application_id,
                                                     Window window);
 Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view application_id);
+// Mesh identities of one application, or of all when `application_id` is empty (sqlite_mesh.cc).
+Result<std::vector<MeshIdentity>> LoadMeshIdentities(sqlite3* db, std::string_view application_id);
 
 // Not found: "plan_not_found".
 Result<Plan> LoadPlan(sqlite3* db, std::string_view id);

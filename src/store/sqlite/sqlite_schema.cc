@@ -173,53 +173,6 @@ CREATE TABLE quota_usage (
 CREATE INDEX quota_usage_by_end ON quota_usage (window_end);
 )sql";
 
-// Version 5 (the management plane): users get an email and can be disabled; personal access
-// tokens, portal sessions (both by the SHA-256 of their secret) and the audit log. Tokens and
-// sessions name their user and go with it.
-constexpr const char* kV5 = R"sql(
-ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
-ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
-CREATE INDEX users_by_created ON users (created_at, id);
-
-CREATE TABLE access_tokens (
-  id         TEXT PRIMARY KEY,
-  user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
-  name       TEXT NOT NULL,
-  prefix     TEXT NOT NULL,
-  hash       TEXT NOT NULL UNIQUE,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER  -- NULL: never expires
-);
-CREATE INDEX access_tokens_by_user ON access_tokens (user_name, created_at, id);
-
-CREATE TABLE sessions (
-  hash       TEXT PRIMARY KEY,
-  user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
-  csrf_token TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX sessions_by_user ON sessions (user_name);
-CREATE INDEX sessions_by_expiry ON sessions (expires_at);
-
-CREATE TABLE audit_log (
-  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-  at          INTEGER NOT NULL,
-  actor       TEXT NOT NULL,
-  action      TEXT NOT NULL,
-  target_type TEXT NOT NULL,
-  target_id   TEXT NOT NULL,
-  before      TEXT NOT NULL DEFAULT '',
-  after       TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX audit_log_by_actor ON audit_log (actor, seq);
-CREATE INDEX audit_log_by_target ON audit_log (target_type, target_id, seq);
-CREATE INDEX audit_log_by_action ON audit_log (action, seq);
-CREATE INDEX audit_log_by_at ON audit_log (at);
-)sql";
-
-// Migration i (0-based) brings the schema to version i + 1. Migrations 3, 4, 6 and 7 are being
-// written on other branches; merging puts each at its number.
 // Version 3: the OAuth2 key manager (clients, signing keys, revoked tokens) and external identity
 // providers (issuers and the client ids of theirs bound to applications).
 constexpr const char* kV3 = R"sql(
@@ -345,8 +298,64 @@ CREATE TABLE api_documents (
 CREATE INDEX api_documents_by_api ON api_documents (api_id, created_at, id);
 )sql";
 
+// Version 5 (the management plane): users get an email and can be disabled; personal access
+// tokens, portal sessions (both by the SHA-256 of their secret) and the audit log. Tokens and
+// sessions name their user and go with it.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
+CREATE INDEX users_by_created ON users (created_at, id);
+
+CREATE TABLE access_tokens (
+  id         TEXT PRIMARY KEY,
+  user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  prefix     TEXT NOT NULL,
+  hash       TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER  -- NULL: never expires
+);
+CREATE INDEX access_tokens_by_user ON access_tokens (user_name, created_at, id);
+
+CREATE TABLE sessions (
+  hash       TEXT PRIMARY KEY,
+  user_name  TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_user ON sessions (user_name);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at          INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id   TEXT NOT NULL,
+  before      TEXT NOT NULL DEFAULT '',
+  after       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_by_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_by_target ON audit_log (target_type, target_id, seq);
+CREATE INDEX audit_log_by_action ON audit_log (action, seq);
+CREATE INDEX audit_log_by_at ON audit_log (at);
+)sql";
+
+// Version 6: mesh identities (SPIFFE principals) registered as application credentials.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE mesh_identities (
+  id             TEXT PRIMARY KEY,
+  application_id TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+  principal      TEXT NOT NULL UNIQUE,
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX mesh_identities_by_application ON mesh_identities (application_id, created_at, id);
+)sql";
+
 // Migration i (0-based) brings the schema to version i + 1.
-constexpr std::array<const char*, 5> kMigrations{kV1, kV2, kV3, kV4, kV5};
+constexpr std::array<const char*, 6> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6};
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");

@@ -85,6 +85,9 @@ Result<SnapshotData> SqliteStore::LoadSnapshotData() {
     if (!plans.ok()) return plans.error();
     data.plans = std::move(plans.value());
     if (auto s = LoadOAuthSnapshot(db_, data); !s.ok()) return s.error();
+    auto mesh = LoadMeshIdentities(db_, {});
+    if (!mesh.ok()) return mesh.error();
+    data.mesh_identities = std::move(mesh.value());
     return data;
   });
 }

@@ -67,6 +67,11 @@ class SqliteStore final : public Store {
   Result<std::vector<ApiKey>> ListApiKeys(std::string_view application_id) override;
   Status DeleteApiKey(std::string_view application_id, std::string_view key_id) override;
 
+  Result<MeshIdentity> CreateMeshIdentity(const MeshIdentity& identity) override;
+  Result<std::vector<MeshIdentity>> ListMeshIdentities(std::string_view application_id) override;
+  Status DeleteMeshIdentity(std::string_view application_id,
+                            std::string_view identity_id) override;
+
   // Migration 2 seeds the built-in plan Unlimited (id "unlimited"); UpdatePlan and DeletePlan
   // refuse it with kConflict "plan_builtin".
   Result<Plan> CreatePlan(const Plan& plan) override;
