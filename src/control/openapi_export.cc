@@ -46,15 +46,18 @@ std::string OperationId(const std::string& method, const std::string& path, std:
 
 json::array PathParameters(const std::string& path) {
   json::array params;
+  std::set<std::string> names;  // a template may repeat a name: declared once
   size_t pos = 0;
   while ((pos = path.find('{', pos)) != std::string::npos) {
     const size_t close = path.find('}', pos);
     if (close == std::string::npos) break;
-    params.push_back(json::object{{"name", path.substr(pos + 1, close - pos - 1)},
+    std::string name = path.substr(pos + 1, close - pos - 1);
+    pos = close;
+    if (!names.insert(name).second) continue;
+    params.push_back(json::object{{"name", std::move(name)},
                                   {"in", "path"},
                                   {"required", true},
                                   {"schema", json::object{{"type", "string"}}}});
-    pos = close;
   }
   return params;
 }

@@ -23,6 +23,7 @@ const std::set<std::string> kDocumentedRefusals = {
     "missing_upstream",             // no servers / only relative ones
     "no_operations",                // webhooks only
     "unknown_security_scheme",      // security names a scheme the document does not define
+    "conflicting_api_key_schemes",  // operations take the API key in different places
 };
 
 std::string Read(const fs::path& p) {

@@ -140,6 +140,7 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
   AddApiRoutes();
   AddApplicationRoutes();
   AddPlanRoutes();
+  AddOpenApiRoutes();
 }
 
 tollgate::http::Response ManagementApi::operator()(const tollgate::http::Request& request,

@@ -32,6 +32,7 @@ class ManagementApi {
   void AddApiRoutes();
   void AddApplicationRoutes();
   void AddPlanRoutes();
+  void AddOpenApiRoutes();  // openapi_routes.cc
 
   control::Service& service_;
   std::function<bool()> ready_;
