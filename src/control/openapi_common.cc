@@ -1,6 +1,7 @@
 // Helpers shared by the OpenAPI importer and exporter.
 #include "control/openapi_common.h"
 
+#include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
 
@@ -9,6 +10,7 @@
 #include "core/path_template.h"
 
 namespace tollgate::control::openapi {
+namespace json = boost::json;
 
 std::string Pointer(std::string_view base, std::string_view token) {
   std::string out(base);
@@ -57,6 +59,28 @@ Result<std::string> RoutePath(const std::string& key, const std::string& at) {
   auto t = PathTemplate::Parse(out, at);
   if (!t.ok()) return Error{ErrorKind::kInvalid, "invalid_path",  t.error().message + ": " + key, at};
   return out;
+}
+
+// A path item or security scheme may be a local "$ref" ("#/…"); external ones are refused.
+Result<const json::object*> ResolveRef(const json::value& doc, const json::object& item, const std::string& at) {
+  const json::object* current = &item;
+  for (int hops = 0; hops < 8; ++hops) {
+    const json::value* ref = current->if_contains("$ref");
+    if (ref == nullptr) return current;
+    std::optional<std::string> target;
+    if (ref->is_string()) target = std::string(ref->get_string());
+    if (!target || target->rfind("#/", 0) != 0) {
+      return Error{ErrorKind::kInvalid, "unsupported_ref",
+                   "only local references (\"#/…\") are followed: " + target.value_or("?"), at + "/$ref"};
+    }
+    boost::system::error_code ec;
+    const json::value* found = doc.find_pointer(target->substr(1), ec);
+    if (found == nullptr || !found->is_object()) {
+      return Error{ErrorKind::kInvalid, "unsupported_ref", "reference " + *target + " does not lead to an object", at + "/$ref"};
+    }
+    current = &found->get_object();
+  }
+  return Error{ErrorKind::kInvalid, "unsupported_ref", "too many chained references", at + "/$ref"};
 }
 
 std::string FormatTime(int64_t unix_seconds) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include "core/status.h"
 
@@ -39,6 +40,11 @@ std::string Pointer(std::string_view base, std::string_view token);
 // after '#' or '?' is dropped (some documents list one path twice that way); a trailing '/' too.
 // Error: kInvalid "invalid_path" naming `at`.
 Result<std::string> RoutePath(const std::string& key, const std::string& at);
+
+// `item` itself, or the object its local "$ref" ("#/…", chains followed) leads to in `doc`.
+// Error: kInvalid "unsupported_ref" naming `at` + "/$ref" (external or broken reference).
+Result<const boost::json::object*> ResolveRef(const boost::json::value& doc, const boost::json::object& item,
+                                              const std::string& at);
 
 // Copies into `doc` (built by the exporter) what `original` (the imported document) says that the
 // Api does not: operation details, path-item parameters, components, info extras, webhooks.

@@ -9,6 +9,7 @@
 
 #include "control/openapi.h"
 #include "control/openapi_common.h"
+#include "control/openapi_security.h"
 #include "control/openapi_x_tollgate.h"
 #include "control/validation.h"
 #include "control/yaml_json.h"
@@ -119,19 +120,6 @@ ServerParts SplitServerUrl(const std::string& url) {
   return parts;
 }
 
-// What an operation's `security` asks for, once mapped to what Tollgate enforces.
-struct OpSecurity {
-  AuthType auth = AuthType::kApiKey;
-  std::vector<std::string> scopes;
-  std::vector<std::string> key_locations;  // "header:name" / "query:name" of apiKey alternatives
-};
-
-struct Scheme {
-  enum Kind { kApiKey, kOAuth2, kUnsupported } kind = kUnsupported;
-  std::string location;  // for kApiKey
-  std::string what;      // for kUnsupported: why, e.g. "HTTP basic"
-};
-
 class Importer {
  public:
   Importer(const json::value& doc, const ImportOptions& options)
@@ -140,15 +128,12 @@ class Importer {
 
  private:
   Status ReadVersion();
-  Status ReadSchemes();
-  Result<OpSecurity> MapSecurity(const json::value& security, const std::string& at) const;
   Status ReadOperations(Api& api, const openapi::RootExtension& ext);
-  Result<const json::object*> Resolve(const json::object& item, const std::string& at) const;
 
   const json::value& doc_;
   const json::object& root_;
   const ImportOptions& options_;
-  std::map<std::string, Scheme, std::less<>> schemes_;
+  openapi::SecuritySchemes schemes_;
   std::vector<std::string> resource_pointers_;  // pointer of each imported resource's operation
 };
 
@@ -165,148 +150,6 @@ Status Importer::ReadVersion() {
                    "OpenAPI " + *version + " is not supported: 3.0.x and 3.1.x are");
   }
   return Ok();
-}
-
-Status Importer::ReadSchemes() {
-  const json::value* components = Get(root_, "components");
-  if (components == nullptr || !components->is_object()) return Ok();
-  const json::value* schemes = components->get_object().if_contains("securitySchemes");
-  if (schemes == nullptr || !schemes->is_object()) return Ok();
-  for (const auto& kv : schemes->get_object()) {
-    const std::string at = Pointer("/components/securitySchemes", kv.key());
-    if (!kv.value().is_object()) return Problem("invalid_field", at, "a security scheme is an object");
-    auto item = Resolve(kv.value().get_object(), at);
-    if (!item.ok()) return item.error();
-    const json::object& s = **item;
-    const std::string type = Text(Get(s, "type")).value_or("");
-    Scheme scheme;
-    if (type == "apiKey") {
-      const std::string in = Text(Get(s, "in")).value_or("");
-      std::string name = Text(Get(s, "name")).value_or("");
-      if (in == "header") {
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        scheme = {Scheme::kApiKey, "header:" + name, {}};
-      } else if (in == "query") {
-        scheme = {Scheme::kApiKey, "query:" + name, {}};
-      } else {
-        scheme.what = "an API key in a " + (in.empty() ? std::string("missing location") : in);
-      }
-      if (scheme.kind == Scheme::kApiKey && name.empty()) {
-        return Problem("missing_field", at + "/name", "an apiKey scheme needs a name");
-      }
-    } else if (type == "oauth2" || type == "openIdConnect") {
-      scheme.kind = Scheme::kOAuth2;
-    } else if (type == "http") {
-      std::string http = Text(Get(s, "scheme")).value_or("");
-      std::transform(http.begin(), http.end(), http.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (http == "bearer") {
-        scheme.kind = Scheme::kOAuth2;
-      } else {
-        scheme.what = "HTTP " + (http.empty() ? std::string("authentication") : http);
-      }
-    } else {
-      scheme.what = type.empty() ? std::string("a scheme without type") : type;
-    }
-    schemes_.emplace(kv.key(), std::move(scheme));
-  }
-  return Ok();
-}
-
-// Alternatives are OR'ed, the schemes within one alternative AND'ed. Tollgate checks one
-// credential per request, so an alternative is usable when all its schemes are of one kind.
-Result<OpSecurity> Importer::MapSecurity(const json::value& security, const std::string& at) const {
-  if (!security.is_array()) return Problem("invalid_field", at, "security is a list of requirements");
-  const json::array& alternatives = security.get_array();
-  OpSecurity out;
-  if (alternatives.empty()) {
-    out.auth = AuthType::kNone;
-    return out;
-  }
-  bool api_key = false, oauth2 = false, anonymous = false;
-  std::optional<std::vector<std::string>> scopes;
-  std::string refusal;
-  size_t refused_at = 0;
-  for (size_t i = 0; i < alternatives.size(); ++i) {
-    const std::string alt_at = at + "/" + std::to_string(i);
-    if (!alternatives[i].is_object()) return Problem("invalid_field", alt_at, "a security requirement is an object");
-    const json::object& alt = alternatives[i].get_object();
-    if (alt.empty()) anonymous = true;
-    std::set<Scheme::Kind> kinds;
-    std::set<std::string> locations;
-    std::vector<std::string> alt_scopes;
-    std::string why;
-    for (const auto& kv : alt) {
-      auto it = schemes_.find(std::string_view(kv.key()));
-      if (it == schemes_.end()) {
-        return Problem("unknown_security_scheme", Pointer(alt_at, kv.key()),
-                       "security scheme " + std::string(kv.key()) + " is not in components.securitySchemes");
-      }
-      kinds.insert(it->second.kind);
-      if (it->second.kind == Scheme::kUnsupported) why = it->second.what;
-      if (it->second.kind == Scheme::kApiKey) locations.insert(it->second.location);
-      if (kv.value().is_array()) {
-        for (const json::value& s : kv.value().get_array()) {
-          if (auto text = Text(&s)) alt_scopes.push_back(*text);
-        }
-      }
-    }
-    if (alt.empty()) continue;
-    if (!why.empty() || kinds.size() > 1 || locations.size() > 1) {
-      if (refusal.empty()) {
-        refused_at = i;
-        refusal = !why.empty() ? why + " is not a credential Tollgate checks"
-                               : "a requirement of two credentials at once is not something Tollgate checks";
-      }
-      continue;
-    }
-    if (*kinds.begin() == Scheme::kApiKey) {
-      api_key = true;
-      out.key_locations.push_back(*locations.begin());
-    } else {
-      oauth2 = true;
-      if (!scopes) {
-        std::sort(alt_scopes.begin(), alt_scopes.end());
-        alt_scopes.erase(std::unique(alt_scopes.begin(), alt_scopes.end()), alt_scopes.end());
-        scopes = std::move(alt_scopes);
-      }
-    }
-  }
-  if (anonymous) {
-    out.auth = AuthType::kNone;
-    out.key_locations.clear();
-    return out;
-  }
-  if (!api_key && !oauth2) {
-    return Problem("unsupported_security_scheme", at + "/" + std::to_string(refused_at),
-                   refusal + "; Tollgate checks API keys (header or query) and OAuth2/OpenID Connect "
-                             "bearer tokens. Set x-tollgate-auth on the operation to choose.");
-  }
-  out.auth = api_key && oauth2 ? AuthType::kApiKeyOrOAuth2 : api_key ? AuthType::kApiKey : AuthType::kOAuth2;
-  if (scopes) out.scopes = std::move(*scopes);
-  return out;
-}
-
-// A path item or security scheme may be a local "$ref" ("#/…"); external ones are refused.
-Result<const json::object*> Importer::Resolve(const json::object& item, const std::string& at) const {
-  const json::object* current = &item;
-  for (int hops = 0; hops < 8; ++hops) {
-    const json::value* ref = current->if_contains("$ref");
-    if (ref == nullptr) return current;
-    auto target = Text(ref);
-    if (!target || target->rfind("#/", 0) != 0) {
-      return Problem("unsupported_ref", at + "/$ref",
-                     "only local references (\"#/…\") are followed: " + target.value_or("?"));
-    }
-    boost::system::error_code ec;
-    const json::value* found = doc_.find_pointer(target->substr(1), ec);
-    if (found == nullptr || !found->is_object()) {
-      return Problem("unsupported_ref", at + "/$ref", "reference " + *target + " does not lead to an object");
-    }
-    current = &found->get_object();
-  }
-  return Problem("unsupported_ref", at + "/$ref", "too many chained references");
 }
 
 Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
@@ -330,7 +173,7 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
       if (key.rfind("x-", 0) == 0) continue;
       const std::string item_at = Pointer("/paths", key);
       if (!kv.value().is_object()) return Problem("invalid_field", item_at, "a path item is an object");
-      auto item = Resolve(kv.value().get_object(), item_at);
+      auto item = openapi::ResolveRef(doc_, kv.value().get_object(), item_at);
       if (!item.ok()) return item.error();
       auto route = RoutePath(key, item_at);
       if (!route.ok()) return route.error();
@@ -359,9 +202,9 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
           security = root_security;
           security_at = "/security";
         }
-        Result<OpSecurity> mapped = OpSecurity{ext.default_auth.value_or(AuthType::kApiKey), {}, {}};
+        Result<openapi::OpSecurity> mapped = openapi::OpSecurity{ext.default_auth.value_or(AuthType::kApiKey), {}, {}};
         if (security != nullptr) {
-          mapped = MapSecurity(*security, security_at);
+          mapped = schemes_.Map(*security, security_at);
           p.security = security_at;
         }
         if (const json::value* auth = op.if_contains(openapi::kAuth)) {
@@ -375,7 +218,7 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
           if (mapped.ok()) p.resource.scopes = mapped->scopes;
         } else {
           if (!mapped.ok() && mapped.error().code == "unsupported_security_scheme" && options_.fallback_auth) {
-            mapped = OpSecurity{*options_.fallback_auth, {}, {}};
+            mapped = openapi::OpSecurity{*options_.fallback_auth, {}, {}};
           }
           if (!mapped.ok()) return mapped.error();
           p.resource.auth = mapped->auth;
@@ -437,7 +280,9 @@ Result<Api> Importer::Run() {
   if (auto s = ReadVersion(); !s.ok()) return s.error();
   auto ext = openapi::ReadRootExtension(Get(root_, openapi::kRoot));
   if (!ext.ok()) return ext.error();
-  if (auto s = ReadSchemes(); !s.ok()) return s.error();
+  auto schemes = openapi::SecuritySchemes::Read(doc_);
+  if (!schemes.ok()) return schemes.error();
+  schemes_ = std::move(schemes.value());
   Api api;
   const json::value* info_v = Get(root_, "info");
   if (info_v == nullptr || !info_v->is_object()) return Problem("missing_field", "/info", "info is required");

@@ -9,22 +9,6 @@ namespace tollgate::control::openapi {
 namespace json = boost::json;
 namespace {
 
-// The path item a "$ref" leads to (local references only), or the item itself.
-const json::object* Resolved(const json::value& root, const json::object& item) {
-  const json::object* current = &item;
-  for (int hops = 0; hops < 8; ++hops) {
-    const json::value* ref = current->if_contains("$ref");
-    if (ref == nullptr || !ref->is_string()) return current;
-    const std::string target(ref->get_string());
-    if (target.rfind("#/", 0) != 0) return nullptr;
-    boost::system::error_code ec;
-    const json::value* found = root.find_pointer(target.substr(1), ec);
-    if (found == nullptr || !found->is_object()) return nullptr;
-    current = &found->get_object();
-  }
-  return nullptr;
-}
-
 // Original path items by the route they map to (first one wins, like the importer).
 std::map<std::string, const json::object*> ItemsByRoute(const json::value& root) {
   std::map<std::string, const json::object*> out;
@@ -34,8 +18,8 @@ std::map<std::string, const json::object*> ItemsByRoute(const json::value& root)
     if (!kv.value().is_object()) continue;
     auto route = RoutePath(std::string(kv.key()), "");
     if (!route.ok()) continue;
-    const json::object* item = Resolved(root, kv.value().get_object());
-    if (item != nullptr) out.emplace(*route, item);
+    auto item = ResolveRef(root, kv.value().get_object(), "");
+    if (item.ok()) out.emplace(*route, *item);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // OpenAPI import and export: security mapping and precedence, extensions, refusals naming the
 // place in the document, and the round trip export → import.
 #include "control/openapi.h"
+#include "control/validation.h"
 
 #include <gtest/gtest.h>
 
@@ -343,6 +344,28 @@ TEST(OpenApiExport, KeepsTheOriginalDocumentsDetails) {
   auto back = ImportOpenApi(json::serialize(doc));
   ASSERT_TRUE(back.ok()) << back.error().message;
   ExpectSameApi(*api, *back);
+}
+
+}  // namespace
+}  // namespace tollgate::control
+
+namespace tollgate::control {
+namespace {
+
+TEST(ApiKeyLocation, AQueryParameterIsWrittenQueryColonName) {
+  Api api;
+  api.name = "Q";
+  api.version = "v1";
+  api.context = "/q/v1";
+  api.upstream = "http://q:8080";
+  api.api_key_header = "query:api_key";
+  EXPECT_TRUE(ValidateApi(api).ok());
+  for (const char* bad : {"query:", "query:a b", "x api key"}) {
+    api.api_key_header = bad;
+    auto s = ValidateApi(api);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.error().field, "apiKeyHeader");
+  }
 }
 
 }  // namespace
