@@ -72,7 +72,8 @@ struct Failure {
 
 class Applier {
  public:
-  Applier(const HttpClient& http, bool dry_run, fs::path dir) : http_(http), dry_run_(dry_run), dir_(std::move(dir)) {}
+  Applier(const HttpClient& http, bool dry_run, fs::path dir, std::string user)
+      : http_(http), dry_run_(dry_run), dir_(std::move(dir)), user_(std::move(user)) {}
 
   // Applies one document; prints its line. False when it failed (the message is printed).
   bool Document(size_t index, const json::value& doc);
@@ -95,6 +96,7 @@ class Applier {
   const HttpClient& http_;
   bool dry_run_;
   fs::path dir_;
+  std::string user_;  // applications are the acting user's (admins list everyone's)
 };
 
 Result<json::value> Applier::Call(std::string_view method, const std::string& target, const std::string& body,
@@ -252,7 +254,7 @@ Result<Applier::Outcome> Applier::Application(const std::string& name, json::obj
   if (!apps.ok()) return apps.error();
   std::optional<json::object> existing;
   for (json::object& a : *apps) {
-    if (Str(a, "name") == name) existing = std::move(a);
+    if (Str(a, "name") == name && Str(a, "owner") == user_) existing = std::move(a);
   }
   return Upsert("/api/v1/applications", existing, spec);
 }
@@ -268,7 +270,7 @@ Result<Applier::Outcome> Applier::Subscription(const json::object& spec, std::st
   if (!apps.ok()) return apps.error();
   std::string app_id;
   for (const json::object& a : *apps) {
-    if (Str(a, "name") == app_name) app_id = Str(a, "id");
+    if (Str(a, "name") == app_name && Str(a, "owner") == user_) app_id = Str(a, "id");
   }
   auto api = FindApi(api_name, version);
   if (!api.ok()) return api.error();
@@ -400,7 +402,7 @@ int Apply(int argc, char** argv) {
     std::fprintf(stderr, "tollgate apply: %s\n", s.error().message.c_str());
     return 2;
   }
-  Applier applier(http, flags.Has("dry-run"), fs::path(file).parent_path());
+  Applier applier(http, flags.Has("dry-run"), fs::path(file).parent_path(), flags.Get("user"));
   bool ok = true;
   for (size_t i = 0; i < docs->size(); ++i) ok = applier.Document(i, (*docs)[i]) && ok;
   return ok ? 0 : 1;
