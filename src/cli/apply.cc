@@ -41,13 +41,15 @@ bool Covers(const json::value& existing, const json::value& desired) {
     return true;
   }
   if (desired.is_array()) {
-    if (!existing.is_array() || existing.get_array().size() != desired.get_array().size()) return false;
+    if (!existing.is_array() || existing.get_array().size() != desired.get_array().size())
+      return false;
     for (size_t i = 0; i < desired.get_array().size(); ++i) {
       if (!Covers(existing.get_array()[i], desired.get_array()[i])) return false;
     }
     return true;
   }
-  if (desired.is_number() && existing.is_number()) return desired.to_number<double>() == existing.to_number<double>();
+  if (desired.is_number() && existing.is_number())
+    return desired.to_number<double>() == existing.to_number<double>();
   return desired == existing;
 }
 
@@ -80,7 +82,8 @@ class Applier {
 
  private:
   using Outcome = std::string;  // "created", "updated", "unchanged"
-  Result<json::value> Call(std::string_view method, const std::string& target, const std::string& body = {},
+  Result<json::value> Call(std::string_view method, const std::string& target,
+                           const std::string& body = {},
                            std::string_view type = "application/json");
   Result<std::vector<json::object>> List(const std::string& path);
   Result<std::optional<json::object>> FindApi(const std::string& name, const std::string& version);
@@ -99,8 +102,8 @@ class Applier {
   std::string user_;  // applications are the acting user's (admins list everyone's)
 };
 
-Result<json::value> Applier::Call(std::string_view method, const std::string& target, const std::string& body,
-                                  std::string_view type) {
+Result<json::value> Applier::Call(std::string_view method, const std::string& target,
+                                  const std::string& body, std::string_view type) {
   auto answer = http_.Send(method, target, body, type);
   if (!answer.ok()) return answer.error();
   json::value parsed;
@@ -110,13 +113,18 @@ Result<json::value> Applier::Call(std::string_view method, const std::string& ta
     if (ec) parsed = json::value(answer->body);
   }
   if (answer->status >= 300) {
-    Error e{ErrorKind::kInvalid, "http_" + std::to_string(answer->status),
-            std::string(method) + " " + target + " answered " + std::to_string(answer->status), {}};
+    Error e{ErrorKind::kInvalid,
+            "http_" + std::to_string(answer->status),
+            std::string(method) + " " + target + " answered " + std::to_string(answer->status),
+            {}};
     if (parsed.is_object()) {
       const json::object& p = parsed.get_object();
-      if (auto* d = p.if_contains("detail"); d && d->is_string()) e.message = std::string(d->get_string());
-      if (auto* c = p.if_contains("code"); c && c->is_string()) e.code = std::string(c->get_string());
-      if (auto* f = p.if_contains("field"); f && f->is_string()) e.field = std::string(f->get_string());
+      if (auto* d = p.if_contains("detail"); d && d->is_string())
+        e.message = std::string(d->get_string());
+      if (auto* c = p.if_contains("code"); c && c->is_string())
+        e.code = std::string(c->get_string());
+      if (auto* f = p.if_contains("field"); f && f->is_string())
+        e.field = std::string(f->get_string());
     }
     return e;
   }
@@ -128,8 +136,10 @@ Result<std::vector<json::object>> Applier::List(const std::string& path) {
   for (int64_t offset = 0;; offset += 500) {
     auto page = Call("GET", path + "?offset=" + std::to_string(offset) + "&limit=500");
     if (!page.ok()) return page.error();
-    const json::value* items = page->is_object() ? page->get_object().if_contains("items") : nullptr;
-    if (items == nullptr || !items->is_array()) return Internal("GET " + path + ": no items in the answer");
+    const json::value* items =
+        page->is_object() ? page->get_object().if_contains("items") : nullptr;
+    if (items == nullptr || !items->is_array())
+      return Internal("GET " + path + ": no items in the answer");
     for (const json::value& item : items->get_array()) {
       if (item.is_object()) out.push_back(item.get_object());
     }
@@ -142,17 +152,20 @@ std::string Str(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-Result<std::optional<json::object>> Applier::FindApi(const std::string& name, const std::string& version) {
+Result<std::optional<json::object>> Applier::FindApi(const std::string& name,
+                                                     const std::string& version) {
   auto apis = List("/api/v1/apis");
   if (!apis.ok()) return apis.error();
   for (json::object& a : *apis) {
-    if (Str(a, "name") == name && Str(a, "version") == version) return std::optional<json::object>(std::move(a));
+    if (Str(a, "name") == name && Str(a, "version") == version)
+      return std::optional<json::object>(std::move(a));
   }
   return std::optional<json::object>();
 }
 
 // POST to `collection` when absent, PUT to collection/id when `body` is not covered by it.
-Result<Applier::Outcome> Applier::Upsert(const std::string& collection, const std::optional<json::object>& existing,
+Result<Applier::Outcome> Applier::Upsert(const std::string& collection,
+                                         const std::optional<json::object>& existing,
                                          const json::object& body) {
   if (!existing) {
     if (!dry_run_) {
@@ -180,19 +193,23 @@ Result<Applier::Outcome> Applier::Plan(const std::string& name, json::object spe
   return Upsert("/api/v1/plans", existing, spec);
 }
 
-Result<Applier::Outcome> Applier::PutApi(json::object body, const std::optional<std::string>& lifecycle) {
+Result<Applier::Outcome> Applier::PutApi(json::object body,
+                                         const std::optional<std::string>& lifecycle) {
   const std::string name = Str(body, "name"), version = Str(body, "version");
   if (version.empty()) return Invalid("version", "an API needs spec.version, e.g. v1");
   auto existing = FindApi(name, version);
   if (!existing.ok()) return existing.error();
   auto outcome = Upsert("/api/v1/apis", *existing, body);
   if (!outcome.ok() || !lifecycle) return outcome;
-  static const std::map<std::string, std::string> kActions = {
-      {"PUBLISHED", "publish"}, {"DEPRECATED", "deprecate"}, {"RETIRED", "retire"}, {"BLOCKED", "block"}};
+  static const std::map<std::string, std::string> kActions = {{"PUBLISHED", "publish"},
+                                                              {"DEPRECATED", "deprecate"},
+                                                              {"RETIRED", "retire"},
+                                                              {"BLOCKED", "block"}};
   std::string current = *existing ? Str(**existing, "lifecycle") : "CREATED";
   if (current == *lifecycle) return outcome;
   auto action = kActions.find(*lifecycle);
-  if (action == kActions.end()) return Invalid("lifecycle", "lifecycle is PUBLISHED, DEPRECATED, RETIRED or BLOCKED");
+  if (action == kActions.end())
+    return Invalid("lifecycle", "lifecycle is PUBLISHED, DEPRECATED, RETIRED or BLOCKED");
   std::string verb = current == "BLOCKED" && *lifecycle == "PUBLISHED" ? "unblock" : action->second;
   if (!dry_run_) {
     auto fresh = FindApi(name, version);
@@ -224,7 +241,8 @@ Result<Applier::Outcome> Applier::ApiDoc(const std::string& name, json::object s
 // read relative to the applied YAML file and turned into an API by the server (import, dry run).
 Result<Applier::Outcome> Applier::OpenApiDoc(const std::string& name, const json::object& spec) {
   const std::string file = Str(spec, "file");
-  if (file.empty()) return Invalid("file", "an OpenAPI document needs spec.file (path of the OpenAPI document)");
+  if (file.empty())
+    return Invalid("file", "an OpenAPI document needs spec.file (path of the OpenAPI document)");
   const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : dir_ / file;
   std::ifstream in(path, std::ios::binary);
   if (!in) return Invalid("file", "cannot read " + path.string());
@@ -233,16 +251,19 @@ Result<Applier::Outcome> Applier::OpenApiDoc(const std::string& name, const json
   std::string query = "?dryRun=true";
   if (!name.empty()) query += "&name=" + Escape(name);
   for (const char* key : {"context", "upstream", "version", "fallbackAuth"}) {
-    if (const std::string v = Str(spec, key); !v.empty()) query += std::string("&") + key + "=" + Escape(v);
+    if (const std::string v = Str(spec, key); !v.empty())
+      query += std::string("&") + key + "=" + Escape(v);
   }
   auto draft = Call("POST", "/api/v1/apis/import" + query, text.str(), "application/yaml");
   if (!draft.ok()) {
     Error e = draft.error();
-    if (e.field.rfind('/', 0) == 0 || e.field.empty()) e.field = "file " + path.string() + "#" + e.field;
+    if (e.field.rfind('/', 0) == 0 || e.field.empty())
+      e.field = "file " + path.string() + "#" + e.field;
     return e;
   }
   json::object body = draft->get_object();
-  for (const char* key : {"id", "lifecycle", "createdBy", "createdAt", "updatedAt"}) body.erase(key);
+  for (const char* key : {"id", "lifecycle", "createdBy", "createdAt", "updatedAt"})
+    body.erase(key);
   if (const json::value* plans = spec.if_contains("plans")) body["plans"] = *plans;
   json::object copy = spec;
   return PutApi(std::move(body), TakeLifecycle(copy));
@@ -261,10 +282,13 @@ Result<Applier::Outcome> Applier::Application(const std::string& name, json::obj
 
 // spec: {application: NAME, api: NAME, version: V, plan?}.
 Result<Applier::Outcome> Applier::Subscription(const json::object& spec, std::string& label) {
-  const std::string app_name = Str(spec, "application"), api_name = Str(spec, "api"), version = Str(spec, "version");
+  const std::string app_name = Str(spec, "application"), api_name = Str(spec, "api"),
+                    version = Str(spec, "version");
   const std::string plan = Str(spec, "plan");
-  if (app_name.empty()) return Invalid("application", "a subscription needs spec.application (an application name)");
-  if (api_name.empty() || version.empty()) return Invalid("api", "a subscription needs spec.api and spec.version");
+  if (app_name.empty())
+    return Invalid("application", "a subscription needs spec.application (an application name)");
+  if (api_name.empty() || version.empty())
+    return Invalid("api", "a subscription needs spec.api and spec.version");
   label = app_name + " → " + api_name + " " + version;
   auto apps = List("/api/v1/applications");
   if (!apps.ok()) return apps.error();
@@ -276,8 +300,9 @@ Result<Applier::Outcome> Applier::Subscription(const json::object& spec, std::st
   if (!api.ok()) return api.error();
   if (app_id.empty() || !*api) {
     if (dry_run_) return Outcome("created");
-    return Invalid(app_id.empty() ? "application" : "api",
-                   app_id.empty() ? "no application " + app_name : "no API " + api_name + " " + version);
+    return Invalid(
+        app_id.empty() ? "application" : "api",
+        app_id.empty() ? "no application " + app_name : "no API " + api_name + " " + version);
   }
   const std::string api_id = Str(**api, "id");
   const std::string subs_path = "/api/v1/applications/" + app_id + "/subscriptions";
@@ -289,7 +314,8 @@ Result<Applier::Outcome> Applier::Subscription(const json::object& spec, std::st
     if (!dry_run_) {  // no plan change in place: re-subscribe on the new plan
       auto gone = Call("DELETE", subs_path + "/" + Str(s, "id"));
       if (!gone.ok()) return gone.error();
-      auto again = Call("POST", subs_path, json::serialize(json::object{{"apiId", api_id}, {"plan", plan}}));
+      auto again =
+          Call("POST", subs_path, json::serialize(json::object{{"apiId", api_id}, {"plan", plan}}));
       if (!again.ok()) return again.error();
     }
     return Outcome("updated");
@@ -306,7 +332,8 @@ Result<Applier::Outcome> Applier::Subscription(const json::object& spec, std::st
 bool Applier::Document(size_t index, const json::value& doc) {
   const std::string where = "document " + std::to_string(index + 1);
   auto fail = [&](const std::string& what, const std::string& field, const std::string& message) {
-    std::fprintf(stderr, "error: %s%s: %s%s\n", where.c_str(), what.empty() ? "" : (" (" + what + ")").c_str(),
+    std::fprintf(stderr, "error: %s%s: %s%s\n", where.c_str(),
+                 what.empty() ? "" : (" (" + what + ")").c_str(),
                  field.empty() ? "" : (field + ": ").c_str(), message.c_str());
     return false;
   };
@@ -314,14 +341,17 @@ bool Applier::Document(size_t index, const json::value& doc) {
   const json::object& o = doc.get_object();
   const std::string kind = Str(o, "kind");
   std::string name;
-  if (const json::value* m = o.if_contains("metadata"); m != nullptr && m->is_object()) name = Str(m->get_object(), "name");
+  if (const json::value* m = o.if_contains("metadata"); m != nullptr && m->is_object())
+    name = Str(m->get_object(), "name");
   json::object spec;
   if (const json::value* s = o.if_contains("spec"); s != nullptr && !s->is_null()) {
     if (!s->is_object()) return fail(kind, "spec", "spec is a mapping");
     spec = s->get_object();
   }
-  if (kind.empty()) return fail("", "kind", "kind is Plan, API, OpenAPI, Application or Subscription");
-  if (name.empty() && kind != "Subscription" && kind != "OpenAPI") return fail(kind, "metadata.name", "metadata.name is required");
+  if (kind.empty())
+    return fail("", "kind", "kind is Plan, API, OpenAPI, Application or Subscription");
+  if (name.empty() && kind != "Subscription" && kind != "OpenAPI")
+    return fail(kind, "metadata.name", "metadata.name is required");
   std::string label;
   Result<Outcome> outcome = Outcome();
   if (kind == "Plan") {
@@ -331,7 +361,8 @@ bool Applier::Document(size_t index, const json::value& doc) {
     label = "api " + name + " " + Str(spec, "version");
     outcome = ApiDoc(name, spec);
   } else if (kind == "OpenAPI") {
-    label = "api " + (name.empty() ? Str(spec, "file") : name) + (Str(spec, "version").empty() ? "" : " " + Str(spec, "version"));
+    label = "api " + (name.empty() ? Str(spec, "file") : name) +
+            (Str(spec, "version").empty() ? "" : " " + Str(spec, "version"));
     outcome = OpenApiDoc(name, spec);
   } else if (kind == "Application") {
     label = "application " + name;
@@ -348,7 +379,8 @@ bool Applier::Document(size_t index, const json::value& doc) {
     std::string field = e.field;
     if (!field.empty() && field.rfind("file ", 0) != 0) field = "spec." + field;
     if (field.rfind("file ", 0) == 0) field = field.substr(5);
-    return fail(kind + (name.empty() ? "" : " " + name), field, e.message + (e.code.empty() ? "" : " [" + e.code + "]"));
+    return fail(kind + (name.empty() ? "" : " " + name), field,
+                e.message + (e.code.empty() ? "" : " [" + e.code + "]"));
   }
   std::string text = *outcome;
   if (dry_run_ && text != "unchanged") text = "would be " + text;
@@ -377,7 +409,8 @@ int Apply(int argc, char** argv) {
     }
   }
   if (auto error = flags.Parse(static_cast<int>(argp.size()), argp.data(), 2)) {
-    std::fprintf(stderr, "tollgate apply: %s\n\n%s%s", error->c_str(), kHelp, flags.Usage().c_str());
+    std::fprintf(stderr, "tollgate apply: %s\n\n%s%s", error->c_str(), kHelp,
+                 flags.Usage().c_str());
     return 2;
   }
   const std::string file = flags.Get("file");

@@ -8,7 +8,6 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 
-
 namespace tollgate::cli {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -17,11 +16,13 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+    const unsigned n = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
                        static_cast<unsigned char>(in[i + 2]);
     for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
   }
@@ -61,8 +62,8 @@ Status HttpClient::Check() const {
   return Ok();
 }
 
-Result<HttpAnswer> HttpClient::Send(std::string_view method, std::string_view target, std::string_view body,
-                                    std::string_view content_type) const {
+Result<HttpAnswer> HttpClient::Send(std::string_view method, std::string_view target,
+                                    std::string_view body, std::string_view content_type) const {
   if (auto s = Check(); !s.ok()) return s.error();
   try {
     boost::asio::io_context io;
@@ -85,13 +86,16 @@ Result<HttpAnswer> HttpClient::Send(std::string_view method, std::string_view ta
     parser.body_limit(64 * 1024 * 1024);
     bhttp::read(stream, buffer, parser);
     auto& res = parser.get();
-    HttpAnswer answer{res.result_int(), std::string(res[bhttp::field::content_type]), std::move(res.body())};
+    HttpAnswer answer{res.result_int(), std::string(res[bhttp::field::content_type]),
+                      std::move(res.body())};
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return answer;
   } catch (const std::exception& e) {
-    return Error{ErrorKind::kUnavailable, "server_unreachable",
-                 "cannot reach " + host_ + ":" + port_ + ": " + e.what(), {}};
+    return Error{ErrorKind::kUnavailable,
+                 "server_unreachable",
+                 "cannot reach " + host_ + ":" + port_ + ": " + e.what(),
+                 {}};
   }
 }
 

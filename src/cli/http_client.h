@@ -25,7 +25,8 @@ class HttpClient {
 
   // Sends `method` `target` (a path with query) with `body` of `content_type` (none when empty).
   // Connection errors: kUnavailable "server_unreachable". Any HTTP status is an answer.
-  Result<HttpAnswer> Send(std::string_view method, std::string_view target, std::string_view body = {},
+  Result<HttpAnswer> Send(std::string_view method, std::string_view target,
+                          std::string_view body = {},
                           std::string_view content_type = "application/json") const;
 
  private:

@@ -4,7 +4,6 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
-
 #include <map>
 
 #include "core/path_template.h"
@@ -33,7 +32,7 @@ std::string Pointer(std::string_view base, std::string_view token) {
 Result<std::string> RoutePath(const std::string& key, const std::string& at) {
   std::string path = key.substr(0, key.find_first_of("#?"));
   if (path.empty() || path.front() != '/') {
-    return Error{ErrorKind::kInvalid, "invalid_path",  "a path starts with '/': " + key, at};
+    return Error{ErrorKind::kInvalid, "invalid_path", "a path starts with '/': " + key, at};
   }
   std::string out;
   size_t pos = 1;
@@ -44,12 +43,15 @@ Result<std::string> RoutePath(const std::string& key, const std::string& at) {
     pos = end + 1;
     if (seg.empty()) {
       if (end == path.size()) break;  // trailing '/'
-      return Error{ErrorKind::kInvalid, "invalid_path",  "a path has no empty segment ('//'): " + key, at};
+      return Error{ErrorKind::kInvalid, "invalid_path",
+                   "a path has no empty segment ('//'): " + key, at};
     }
     const size_t open = seg.find('{');
-    if (open != std::string::npos && !(open == 0 && seg.back() == '}' && seg.find('{', 1) == std::string::npos)) {
+    if (open != std::string::npos &&
+        !(open == 0 && seg.back() == '}' && seg.find('{', 1) == std::string::npos)) {
       const size_t close = seg.find('}', open);
-      if (close == std::string::npos) return Error{ErrorKind::kInvalid, "invalid_path",  "unclosed '{' in path " + key, at};
+      if (close == std::string::npos)
+        return Error{ErrorKind::kInvalid, "invalid_path", "unclosed '{' in path " + key, at};
       seg = seg.substr(open, close - open + 1);
     }
     out += '/';
@@ -57,12 +59,14 @@ Result<std::string> RoutePath(const std::string& key, const std::string& at) {
   }
   if (out.empty()) out.push_back('/');
   auto t = PathTemplate::Parse(out, at);
-  if (!t.ok()) return Error{ErrorKind::kInvalid, "invalid_path",  t.error().message + ": " + key, at};
+  if (!t.ok())
+    return Error{ErrorKind::kInvalid, "invalid_path", t.error().message + ": " + key, at};
   return out;
 }
 
 // A path item or security scheme may be a local "$ref" ("#/…"); external ones are refused.
-Result<const json::object*> ResolveRef(const json::value& doc, const json::object& item, const std::string& at) {
+Result<const json::object*> ResolveRef(const json::value& doc, const json::object& item,
+                                       const std::string& at) {
   const json::object* current = &item;
   for (int hops = 0; hops < 8; ++hops) {
     const json::value* ref = current->if_contains("$ref");
@@ -71,12 +75,14 @@ Result<const json::object*> ResolveRef(const json::value& doc, const json::objec
     if (ref->is_string()) target = std::string(ref->get_string());
     if (!target || target->rfind("#/", 0) != 0) {
       return Error{ErrorKind::kInvalid, "unsupported_ref",
-                   "only local references (\"#/…\") are followed: " + target.value_or("?"), at + "/$ref"};
+                   "only local references (\"#/…\") are followed: " + target.value_or("?"),
+                   at + "/$ref"};
     }
     boost::system::error_code ec;
     const json::value* found = doc.find_pointer(target->substr(1), ec);
     if (found == nullptr || !found->is_object()) {
-      return Error{ErrorKind::kInvalid, "unsupported_ref", "reference " + *target + " does not lead to an object", at + "/$ref"};
+      return Error{ErrorKind::kInvalid, "unsupported_ref",
+                   "reference " + *target + " does not lead to an object", at + "/$ref"};
     }
     current = &found->get_object();
   }

@@ -1,13 +1,12 @@
 // Internal to control/openapi_*.cc: names and small helpers the importer and exporter share.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "core/status.h"
 
@@ -28,8 +27,8 @@ inline constexpr std::string_view kAnyMethod = "x-tollgate-any-method";
 
 // Operation keys of a path item, in the order the exporter writes them. TRACE is not routed by
 // Tollgate and is skipped on import.
-inline constexpr std::string_view kMethods[] = {"get", "put", "post", "delete", "options", "head",
-                                                "patch"};
+inline constexpr std::string_view kMethods[] = {"get",     "put",  "post", "delete",
+                                                "options", "head", "patch"};
 
 // "/paths/~1pets/get": `token` escaped per RFC 6901 and appended to `base`.
 std::string Pointer(std::string_view base, std::string_view token);
@@ -43,7 +42,8 @@ Result<std::string> RoutePath(const std::string& key, const std::string& at);
 
 // `item` itself, or the object its local "$ref" ("#/…", chains followed) leads to in `doc`.
 // Error: kInvalid "unsupported_ref" naming `at` + "/$ref" (external or broken reference).
-Result<const boost::json::object*> ResolveRef(const boost::json::value& doc, const boost::json::object& item,
+Result<const boost::json::object*> ResolveRef(const boost::json::value& doc,
+                                              const boost::json::object& item,
                                               const std::string& at);
 
 // Copies into `doc` (built by the exporter) what `original` (the imported document) says that the

@@ -27,7 +27,8 @@ json::array Strings(const std::vector<std::string>& items) {
 }
 
 // "getPetsById"-like ids from method and path, unique within the document.
-std::string OperationId(const std::string& method, const std::string& path, std::set<std::string>& taken) {
+std::string OperationId(const std::string& method, const std::string& path,
+                        std::set<std::string>& taken) {
   std::string id = method;
   bool upper = true;
   for (char c : path) {
@@ -71,8 +72,11 @@ json::value Security(const Resource& r) {
 
 json::object ProblemResponse(std::string_view description) {
   return {{"description", description},
-          {"content", json::object{{"application/problem+json",
-                                    json::object{{"schema", json::object{{"$ref", "#/components/schemas/TollgateProblem"}}}}}}}};
+          {"content",
+           json::object{
+               {"application/problem+json",
+                json::object{
+                    {"schema", json::object{{"$ref", "#/components/schemas/TollgateProblem"}}}}}}}};
 }
 
 json::object Components(const Api& api, const ExportOptions& options) {
@@ -88,12 +92,13 @@ json::object Components(const Api& api, const ExportOptions& options) {
   }
   if (api_key) {
     const bool in_query = api.api_key_header.rfind("query:", 0) == 0;
-    schemes[kApiKeyScheme] = json::object{
-        {"type", "apiKey"},
-        {"in", in_query ? "query" : "header"},
-        {"name", in_query ? api.api_key_header.substr(6)
-                          : api.api_key_header.empty() ? std::string("apikey") : api.api_key_header},
-        {"description", "An API key of an application subscribed to this API."}};
+    schemes[kApiKeyScheme] =
+        json::object{{"type", "apiKey"},
+                     {"in", in_query ? "query" : "header"},
+                     {"name", in_query                     ? api.api_key_header.substr(6)
+                              : api.api_key_header.empty() ? std::string("apikey")
+                                                           : api.api_key_header},
+                     {"description", "An API key of an application subscribed to this API."}};
   }
   if (oauth2) {
     json::object scope_map;
@@ -101,36 +106,47 @@ json::object Components(const Api& api, const ExportOptions& options) {
     schemes[kOAuth2Scheme] = json::object{
         {"type", "oauth2"},
         {"description", "A bearer token of an application subscribed to this API."},
-        {"flows", json::object{{"clientCredentials", json::object{{"tokenUrl", options.token_url},
-                                                                  {"scopes", std::move(scope_map)}}}}}};
+        {"flows",
+         json::object{{"clientCredentials", json::object{{"tokenUrl", options.token_url},
+                                                         {"scopes", std::move(scope_map)}}}}}};
   }
   json::object unauthorized = ProblemResponse("No valid credential (missing, invalid or expired).");
-  unauthorized["headers"] = json::object{{"WWW-Authenticate", json::object{{"schema", json::object{{"type", "string"}}}}}};
-  json::object too_many = ProblemResponse("A rate limit or quota is exhausted; retry after Retry-After seconds.");
+  unauthorized["headers"] = json::object{
+      {"WWW-Authenticate", json::object{{"schema", json::object{{"type", "string"}}}}}};
+  json::object too_many =
+      ProblemResponse("A rate limit or quota is exhausted; retry after Retry-After seconds.");
   const json::object int_schema{{"schema", json::object{{"type", "integer"}}}};
   const json::object text_schema{{"schema", json::object{{"type", "string"}}}};
-  too_many["headers"] = json::object{{"Retry-After", int_schema}, {"RateLimit", text_schema}, {"RateLimit-Policy", text_schema}};
+  too_many["headers"] = json::object{
+      {"Retry-After", int_schema}, {"RateLimit", text_schema}, {"RateLimit-Policy", text_schema}};
   json::object problem_props;
-  for (const char* p : {"type", "title", "code", "detail", "field"}) problem_props[p] = json::object{{"type", "string"}};
+  for (const char* p : {"type", "title", "code", "detail", "field"})
+    problem_props[p] = json::object{{"type", "string"}};
   problem_props["status"] = json::object{{"type", "integer"}};
   json::object components{
-      {"schemas", json::object{{"TollgateProblem", json::object{{"type", "object"},
-                                                        {"description", "RFC 9457 problem details with a stable code."},
-                                                        {"required", json::array{"type", "title", "status", "code"}},
-                                                        {"properties", std::move(problem_props)}}}}},
-      {"responses", json::object{{"TollgateUnauthorized", std::move(unauthorized)},
-                                 {"TollgateForbidden", ProblemResponse("The application may not call this (not subscribed, "
-                                                               "blocked, or missing a scope).")},
-                                 {"TollgateTooManyRequests", std::move(too_many)}}}};
+      {"schemas",
+       json::object{{"TollgateProblem",
+                     json::object{{"type", "object"},
+                                  {"description", "RFC 9457 problem details with a stable code."},
+                                  {"required", json::array{"type", "title", "status", "code"}},
+                                  {"properties", std::move(problem_props)}}}}},
+      {"responses",
+       json::object{{"TollgateUnauthorized", std::move(unauthorized)},
+                    {"TollgateForbidden",
+                     ProblemResponse("The application may not call this (not subscribed, "
+                                     "blocked, or missing a scope).")},
+                    {"TollgateTooManyRequests", std::move(too_many)}}}};
   if (!schemes.empty()) components["securitySchemes"] = std::move(schemes);
   return components;
 }
 
-json::object Operation(const Api& api, const Resource& r, const std::string& method, std::set<std::string>& ids) {
+json::object Operation(const Api& api, const Resource& r, const std::string& method,
+                       std::set<std::string>& ids) {
   json::object op{{"operationId", OperationId(method, r.path, ids)}};
   json::array params = PathParameters(r.path);
   if (!params.empty()) op["parameters"] = std::move(params);
-  json::object responses{{"default", json::object{{"description", "The answer of " + api.name + "."}}}};
+  json::object responses{
+      {"default", json::object{{"description", "The answer of " + api.name + "."}}}};
   if (r.auth != AuthType::kNone && r.auth != AuthType::kMesh) {
     responses["401"] = json::object{{"$ref", "#/components/responses/TollgateUnauthorized"}};
     responses["403"] = json::object{{"$ref", "#/components/responses/TollgateForbidden"}};
@@ -145,7 +161,8 @@ json::object Operation(const Api& api, const Resource& r, const std::string& met
 }
 
 std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -190,7 +207,8 @@ json::object BuildDocument(const Api& api, const ExportOptions& options) {
 
 }  // namespace
 
-std::string ExportOpenApi(const Api& api, std::string_view original_document, const ExportOptions& options) {
+std::string ExportOpenApi(const Api& api, std::string_view original_document,
+                          const ExportOptions& options) {
   json::object doc = BuildDocument(api, options);
   if (!original_document.empty()) {
     if (auto original = YamlToJson(original_document); original.ok() && original->is_object()) {

@@ -76,7 +76,8 @@ Result<std::string> ServerUrl(const json::object& server, const std::string& at)
   auto url = Text(Get(server, "url"));
   if (!url) return Problem("missing_field", at + "/url", "a server needs a url");
   const json::object* vars = nullptr;
-  if (const json::value* v = Get(server, "variables"); v != nullptr && v->is_object()) vars = &v->get_object();
+  if (const json::value* v = Get(server, "variables"); v != nullptr && v->is_object())
+    vars = &v->get_object();
   std::string out;
   for (size_t i = 0; i < url->size(); ++i) {
     if ((*url)[i] != '{') {
@@ -84,7 +85,8 @@ Result<std::string> ServerUrl(const json::object& server, const std::string& at)
       continue;
     }
     const size_t close = url->find('}', i);
-    if (close == std::string::npos) return Problem("invalid_server_url", at + "/url", "unclosed '{' in the server url");
+    if (close == std::string::npos)
+      return Problem("invalid_server_url", at + "/url", "unclosed '{' in the server url");
     const std::string name = url->substr(i + 1, close - i - 1);
     const json::value* var = vars ? vars->if_contains(name) : nullptr;
     std::optional<std::string> def;
@@ -144,7 +146,9 @@ Status Importer::ReadVersion() {
                    "with swagger2openapi or editor.swagger.io)");
   }
   auto version = Text(Get(root_, "openapi"));
-  if (!version) return Problem("unsupported_openapi_version", "/openapi", "not an OpenAPI document: no \"openapi\" version");
+  if (!version)
+    return Problem("unsupported_openapi_version", "/openapi",
+                   "not an OpenAPI document: no \"openapi\" version");
   if (version->rfind("3.0.", 0) != 0 && version->rfind("3.1.", 0) != 0) {
     return Problem("unsupported_openapi_version", "/openapi",
                    "OpenAPI " + *version + " is not supported: 3.0.x and 3.1.x are");
@@ -172,7 +176,8 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
       const std::string key(kv.key());
       if (key.rfind("x-", 0) == 0) continue;
       const std::string item_at = Pointer("/paths", key);
-      if (!kv.value().is_object()) return Problem("invalid_field", item_at, "a path item is an object");
+      if (!kv.value().is_object())
+        return Problem("invalid_field", item_at, "a path item is an object");
       auto item = openapi::ResolveRef(doc_, kv.value().get_object(), item_at);
       if (!item.ok()) return item.error();
       auto route = RoutePath(key, item_at);
@@ -184,15 +189,18 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
           continue;  // parameters, servers, summary, trace, x-…
         }
         const std::string at = Pointer(item_at, method);
-        if (!op_kv.value().is_object()) return Problem("invalid_field", at, "an operation is an object");
+        if (!op_kv.value().is_object())
+          return Problem("invalid_field", at, "an operation is an object");
         const json::object& op = op_kv.value().get_object();
         Pending p;
         p.at = at;
         p.resource.path = *route;
         p.resource.method = method;
-        std::transform(p.resource.method.begin(), p.resource.method.end(), p.resource.method.begin(),
+        std::transform(p.resource.method.begin(), p.resource.method.end(),
+                       p.resource.method.begin(),
                        [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-        if (const json::value* any = op.if_contains(openapi::kAnyMethod); any && any->is_bool() && any->get_bool()) {
+        if (const json::value* any = op.if_contains(openapi::kAnyMethod);
+            any && any->is_bool() && any->get_bool()) {
           p.resource.method = "*";
         }
         // Security: the operation's, else the root's, else x-tollgate.defaultAuth (apiKey).
@@ -202,7 +210,8 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
           security = root_security;
           security_at = "/security";
         }
-        Result<openapi::OpSecurity> mapped = openapi::OpSecurity{ext.default_auth.value_or(AuthType::kApiKey), {}, {}};
+        Result<openapi::OpSecurity> mapped =
+            openapi::OpSecurity{ext.default_auth.value_or(AuthType::kApiKey), {}, {}};
         if (security != nullptr) {
           mapped = schemes_.Map(*security, security_at);
           p.security = security_at;
@@ -217,7 +226,8 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
           p.explicit_auth = true;
           if (mapped.ok()) p.resource.scopes = mapped->scopes;
         } else {
-          if (!mapped.ok() && mapped.error().code == "unsupported_security_scheme" && options_.fallback_auth) {
+          if (!mapped.ok() && mapped.error().code == "unsupported_security_scheme" &&
+              options_.fallback_auth) {
             mapped = openapi::OpSecurity{*options_.fallback_auth, {}, {}};
           }
           if (!mapped.ok()) return mapped.error();
@@ -231,24 +241,30 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
           p.resource.scopes = std::move(list.value());
         }
         if (const json::value* plan = op.if_contains(openapi::kPlan)) {
-          if (!plan->is_string()) return Problem("invalid_extension", Pointer(at, openapi::kPlan), "x-tollgate-plan is a plan name");
+          if (!plan->is_string())
+            return Problem("invalid_extension", Pointer(at, openapi::kPlan),
+                           "x-tollgate-plan is a plan name");
           p.resource.plan = std::string(plan->get_string());
         }
-        auto [it, fresh] = seen.emplace(std::make_pair(p.resource.method, p.resource.path), ops.size());
+        auto [it, fresh] =
+            seen.emplace(std::make_pair(p.resource.method, p.resource.path), ops.size());
         if (!fresh) {
           const Resource& first = ops[it->second].resource;
-          if (first.auth == p.resource.auth && first.scopes == p.resource.scopes && first.plan == p.resource.plan) continue;
+          if (first.auth == p.resource.auth && first.scopes == p.resource.scopes &&
+              first.plan == p.resource.plan)
+            continue;
           if (p.resource.method == "*") continue;  // an expanded "*" next to an explicit method
           return Problem("conflicting_operations", at,
-                         p.resource.method + " " + p.resource.path + " is also " + ops[it->second].at +
-                             " with other security or plan");
+                         p.resource.method + " " + p.resource.path + " is also " +
+                             ops[it->second].at + " with other security or plan");
         }
         ops.push_back(std::move(p));
       }
     }
   }
   if (ops.empty()) {
-    return Problem("no_operations", "/paths", "the document has no operations under paths: nothing to route");
+    return Problem("no_operations", "/paths",
+                   "the document has no operations under paths: nothing to route");
   }
   // One API key location per API: x-tollgate.apiKeyHeader, else the first one operations use.
   std::optional<std::string> location;
@@ -262,10 +278,12 @@ Status Importer::ReadOperations(Api& api, const openapi::RootExtension& ext) {
   }
   for (Pending& p : ops) {
     if (location && !p.key_locations.empty() &&
-        std::find(p.key_locations.begin(), p.key_locations.end(), *location) == p.key_locations.end()) {
+        std::find(p.key_locations.begin(), p.key_locations.end(), *location) ==
+            p.key_locations.end()) {
       return Problem("conflicting_api_key_schemes", p.security,
                      "operations send the API key in different places (" + *location + " and " +
-                         p.key_locations.front() + "); an API has one: set x-tollgate.apiKeyHeader");
+                         p.key_locations.front() +
+                         "); an API has one: set x-tollgate.apiKeyHeader");
     }
     resource_pointers_.push_back(p.at);
     api.resources.push_back(std::move(p.resource));
@@ -285,7 +303,8 @@ Result<Api> Importer::Run() {
   schemes_ = std::move(schemes.value());
   Api api;
   const json::value* info_v = Get(root_, "info");
-  if (info_v == nullptr || !info_v->is_object()) return Problem("missing_field", "/info", "info is required");
+  if (info_v == nullptr || !info_v->is_object())
+    return Problem("missing_field", "/info", "info is required");
   const json::object& info = info_v->get_object();
   // Name, version, description.
   auto title = Text(Get(info, "title"));
@@ -294,7 +313,8 @@ Result<Api> Importer::Run() {
   } else if (ext->name) {
     api.name = *ext->name;
   } else {
-    if (!title || Trimmed(*title).empty()) return Problem("missing_field", "/info/title", "info.title is required");
+    if (!title || Trimmed(*title).empty())
+      return Problem("missing_field", "/info/title", "info.title is required");
     for (char& c : *title) {
       if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     }
@@ -305,7 +325,8 @@ Result<Api> Importer::Run() {
     api.version = options_.version;
   } else {
     auto version = Text(Get(info, "version"));
-    if (!version || Trimmed(*version).empty()) return Problem("missing_field", "/info/version", "info.version is required");
+    if (!version || Trimmed(*version).empty())
+      return Problem("missing_field", "/info/version", "info.version is required");
     api.version = Slug(*version, false, IsVersionChar);
     if (api.version.size() > kMaxVersion) api.version.resize(kMaxVersion);
     if (api.version.empty()) api.version = "v1";
@@ -319,23 +340,26 @@ Result<Api> Importer::Run() {
       for (const json::value& t : tags->get_array()) {
         if (!t.is_object()) continue;
         auto name = Text(t.get_object().if_contains("name"));
-        if (name && std::find(api.tags.begin(), api.tags.end(), *name) == api.tags.end()) api.tags.push_back(*name);
+        if (name && std::find(api.tags.begin(), api.tags.end(), *name) == api.tags.end())
+          api.tags.push_back(*name);
       }
     }
   }
   // Context and upstream: options, then x-tollgate, then servers[0].
   ServerParts server;
   bool has_server = false;
-  if (const json::value* servers = Get(root_, "servers"); servers != nullptr && servers->is_array() &&
-                                                           !servers->get_array().empty()) {
+  if (const json::value* servers = Get(root_, "servers");
+      servers != nullptr && servers->is_array() && !servers->get_array().empty()) {
     const json::value& first = servers->get_array()[0];
     if (!first.is_object()) return Problem("invalid_field", "/servers/0", "a server is an object");
     auto url = ServerUrl(first.get_object(), "/servers/0");
     if (!url.ok()) return url.error();
     server = SplitServerUrl(*url);
     has_server = true;
-    if (!server.origin.empty() && server.origin.rfind("http://", 0) != 0 && server.origin.rfind("https://", 0) != 0) {
-      return Problem("invalid_server_url", "/servers/0/url", "a server url is http:// or https://: " + *url);
+    if (!server.origin.empty() && server.origin.rfind("http://", 0) != 0 &&
+        server.origin.rfind("https://", 0) != 0) {
+      return Problem("invalid_server_url", "/servers/0/url",
+                     "a server url is http:// or https://: " + *url);
     }
   }
   if (!options_.context.empty()) {
@@ -345,7 +369,8 @@ Result<Api> Importer::Run() {
   } else if (!server.path.empty()) {
     api.context = server.path;
   } else {
-    api.context = "/" + Slug(api.name, true, IsAlnum) + "/" + Slug(api.version, true, IsVersionChar);
+    api.context =
+        "/" + Slug(api.name, true, IsAlnum) + "/" + Slug(api.version, true, IsVersionChar);
   }
   if (!options_.upstream.empty()) {
     api.upstream = options_.upstream;
@@ -354,9 +379,10 @@ Result<Api> Importer::Run() {
   } else if (!server.origin.empty()) {
     api.upstream = server.origin;
   } else {
-    return Problem("missing_upstream", has_server ? "/servers/0/url" : "/servers",
-                   "no absolute server URL to take the upstream from: give it (the mesh service's URL) "
-                   "with ?upstream= or x-tollgate.upstream");
+    return Problem(
+        "missing_upstream", has_server ? "/servers/0/url" : "/servers",
+        "no absolute server URL to take the upstream from: give it (the mesh service's URL) "
+        "with ?upstream= or x-tollgate.upstream");
   }
   if (auto s = ReadOperations(api, *ext); !s.ok()) return s.error();
   if (ext->api_key_header) api.api_key_header = *ext->api_key_header;

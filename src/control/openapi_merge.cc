@@ -39,7 +39,8 @@ void MergeOperation(const json::object& original, json::object& op) {
   if (responses.empty()) responses["default"] = op["responses"].get_object()["default"];
   merged["responses"] = std::move(responses);
   // Path parameters must match the route's; the original's other parameters stay.
-  if (!merged.contains("parameters") && op.contains("parameters")) merged["parameters"] = op["parameters"];
+  if (!merged.contains("parameters") && op.contains("parameters"))
+    merged["parameters"] = op["parameters"];
   for (const auto& kv : op) {
     if (kv.key() == "security" || kv.key().starts_with("x-tollgate")) merged[kv.key()] = kv.value();
   }
@@ -53,7 +54,8 @@ void MergeOriginal(const json::object& original, json::object& doc) {
   if (const json::value* v = original.if_contains("openapi"); v != nullptr && v->is_string()) {
     doc["openapi"] = *v;
   }
-  if (const json::value* info = original.if_contains("info"); info != nullptr && info->is_object()) {
+  if (const json::value* info = original.if_contains("info");
+      info != nullptr && info->is_object()) {
     json::object merged = info->get_object();
     for (const auto& kv : doc["info"].get_object()) merged[kv.key()] = kv.value();
     if (!doc["info"].get_object().contains("description")) merged.erase("description");
@@ -72,7 +74,8 @@ void MergeOriginal(const json::object& original, json::object& doc) {
         merged[section.key()] = section.value();
         continue;
       }
-      for (const auto& kv : section.value().get_object()) merged[section.key()].get_object()[kv.key()] = kv.value();
+      for (const auto& kv : section.value().get_object())
+        merged[section.key()].get_object()[kv.key()] = kv.value();
     }
     doc["components"] = std::move(merged);
   }

@@ -33,7 +33,8 @@ Result<SecuritySchemes> SecuritySchemes::Read(const json::value& doc) {
   if (schemes == nullptr || !schemes->is_object()) return out;
   for (const auto& kv : schemes->get_object()) {
     const std::string at = Pointer("/components/securitySchemes", kv.key());
-    if (!kv.value().is_object()) return Problem("invalid_field", at, "a security scheme is an object");
+    if (!kv.value().is_object())
+      return Problem("invalid_field", at, "a security scheme is an object");
     auto item = ResolveRef(doc, kv.value().get_object(), at);
     if (!item.ok()) return item.error();
     const json::object& s = **item;
@@ -76,7 +77,8 @@ Result<SecuritySchemes> SecuritySchemes::Read(const json::value& doc) {
 // Alternatives are OR'ed, the schemes within one alternative AND'ed. Tollgate checks one
 // credential per request, so an alternative is usable when all its schemes are of one kind.
 Result<OpSecurity> SecuritySchemes::Map(const json::value& security, const std::string& at) const {
-  if (!security.is_array()) return Problem("invalid_field", at, "security is a list of requirements");
+  if (!security.is_array())
+    return Problem("invalid_field", at, "security is a list of requirements");
   const json::array& alternatives = security.get_array();
   OpSecurity out;
   if (alternatives.empty()) {
@@ -89,7 +91,8 @@ Result<OpSecurity> SecuritySchemes::Map(const json::value& security, const std::
   size_t refused_at = 0;
   for (size_t i = 0; i < alternatives.size(); ++i) {
     const std::string alt_at = at + "/" + std::to_string(i);
-    if (!alternatives[i].is_object()) return Problem("invalid_field", alt_at, "a security requirement is an object");
+    if (!alternatives[i].is_object())
+      return Problem("invalid_field", alt_at, "a security requirement is an object");
     const json::object& alt = alternatives[i].get_object();
     if (alt.empty()) anonymous = true;
     std::set<Scheme::Kind> kinds;
@@ -99,8 +102,9 @@ Result<OpSecurity> SecuritySchemes::Map(const json::value& security, const std::
     for (const auto& kv : alt) {
       auto it = schemes_.find(std::string_view(kv.key()));
       if (it == schemes_.end()) {
-        return Problem("unknown_security_scheme", Pointer(alt_at, kv.key()),
-                       "security scheme " + std::string(kv.key()) + " is not in components.securitySchemes");
+        return Problem(
+            "unknown_security_scheme", Pointer(alt_at, kv.key()),
+            "security scheme " + std::string(kv.key()) + " is not in components.securitySchemes");
       }
       kinds.insert(it->second.kind);
       if (it->second.kind == Scheme::kUnsupported) why = it->second.what;
@@ -115,8 +119,9 @@ Result<OpSecurity> SecuritySchemes::Map(const json::value& security, const std::
     if (!why.empty() || kinds.size() > 1 || locations.size() > 1) {
       if (refusal.empty()) {
         refused_at = i;
-        refusal = !why.empty() ? why + " is not a credential Tollgate checks"
-                               : "a requirement of two credentials at once is not something Tollgate checks";
+        refusal = !why.empty()
+                      ? why + " is not a credential Tollgate checks"
+                      : "a requirement of two credentials at once is not something Tollgate checks";
       }
       continue;
     }
@@ -139,10 +144,13 @@ Result<OpSecurity> SecuritySchemes::Map(const json::value& security, const std::
   }
   if (!api_key && !oauth2) {
     return Problem("unsupported_security_scheme", at + "/" + std::to_string(refused_at),
-                   refusal + "; Tollgate checks API keys (header or query) and OAuth2/OpenID Connect "
-                             "bearer tokens. Set x-tollgate-auth on the operation to choose.");
+                   refusal +
+                       "; Tollgate checks API keys (header or query) and OAuth2/OpenID Connect "
+                       "bearer tokens. Set x-tollgate-auth on the operation to choose.");
   }
-  out.auth = api_key && oauth2 ? AuthType::kApiKeyOrOAuth2 : api_key ? AuthType::kApiKey : AuthType::kOAuth2;
+  out.auth = api_key && oauth2 ? AuthType::kApiKeyOrOAuth2
+             : api_key         ? AuthType::kApiKey
+                               : AuthType::kOAuth2;
   if (scopes) out.scopes = std::move(*scopes);
   return out;
 }

@@ -2,12 +2,11 @@
 // mapped to what Tollgate checks (API keys in a header or query parameter, bearer tokens).
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "core/model.h"
 #include "core/status.h"

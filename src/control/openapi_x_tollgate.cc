@@ -25,7 +25,8 @@ Result<std::string> String(const json::value& v, const std::string& at) {
 // Numbers may come as text (the YAML reader keeps plain scalars' text).
 Result<int64_t> Integer(const json::value& v, const std::string& at) {
   if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(v.get_uint64());
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX))
+    return static_cast<int64_t>(v.get_uint64());
   if (v.is_string()) {
     const std::string_view s = v.get_string();
     int64_t n = 0;
@@ -139,7 +140,8 @@ Result<RootExtension> ReadRootExtension(const json::value* value) {
       for (size_t i = 0; i < v.get_array().size(); ++i) {
         const std::string item_at = at + "/" + std::to_string(i);
         const json::value& item = v.get_array()[i];
-        if (!item.is_object() || !item.get_object().contains("key") || !item.get_object().contains("rate")) {
+        if (!item.is_object() || !item.get_object().contains("key") ||
+            !item.get_object().contains("rate")) {
           return Bad(item_at, item_at + " is {key, rate}");
         }
         auto key_text = String(item.get_object().at("key"), item_at + "/key");
@@ -196,7 +198,8 @@ json::object WriteRootExtension(const Api& api) {
   if (api.backend_rate) o["backendRate"] = RateJson(*api.backend_rate);
   if (!api.keyed_limits.empty()) {
     json::array limits;
-    for (const KeyedLimit& k : api.keyed_limits) limits.push_back(json::object{{"key", k.key}, {"rate", RateJson(k.rate)}});
+    for (const KeyedLimit& k : api.keyed_limits)
+      limits.push_back(json::object{{"key", k.key}, {"rate", RateJson(k.rate)}});
     o["keyedLimits"] = std::move(limits);
   }
   if (!api.audience.empty()) o["audience"] = api.audience;

@@ -4,12 +4,11 @@
 // backendJwtHeader, tags, isDefaultVersion, deprecatedAt, sunsetAt (RFC 3339), defaultAuth.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "core/model.h"
 #include "core/status.h"
@@ -38,6 +37,7 @@ void ApplyRootExtension(const RootExtension& ext, Api& api);
 boost::json::object WriteRootExtension(const Api& api);
 
 // Operation extensions: a string list (x-tollgate-scopes), or an error naming `at`.
-Result<std::vector<std::string>> ReadStringList(const boost::json::value& value, const std::string& at);
+Result<std::vector<std::string>> ReadStringList(const boost::json::value& value,
+                                                const std::string& at);
 
 }  // namespace tollgate::control::openapi

@@ -14,7 +14,9 @@ namespace {
 
 constexpr int kMaxDepth = 256;  // aliases can make a "tree" of any size; refuse absurd nesting
 
-bool IsNull(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+bool IsNull(const std::string& s) {
+  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
 
 json::value Scalar(const YAML::Node& node, bool numbers_as_text) {
   const std::string& s = node.Scalar();
@@ -27,7 +29,8 @@ json::value Scalar(const YAML::Node& node, bool numbers_as_text) {
   if (s == "false" || s == "False" || s == "FALSE") return false;
   if (numbers_as_text) return json::value(s);
   const char c = s.front();
-  if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.')) return json::value(s);
+  if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.'))
+    return json::value(s);
   if (std::regex_match(s, kInt)) {
     try {
       size_t used = 0;
@@ -73,7 +76,9 @@ json::value Convert(const YAML::Node& node, int depth, bool numbers_as_text) {
 }
 
 Error ParseError(const std::string& what) {
-  return Error{ErrorKind::kInvalid, "invalid_document", "the document is not valid YAML or JSON: " + what,
+  return Error{ErrorKind::kInvalid,
+               "invalid_document",
+               "the document is not valid YAML or JSON: " + what,
                {}};
 }
 
@@ -82,18 +87,28 @@ bool NeedsQuotes(std::string_view s) {
   static const std::regex kPlainSafe(R"([A-Za-z_/][A-Za-z0-9_./{}()\-]*)");
   const std::string str(s);
   if (!std::regex_match(str, kPlainSafe)) return true;
-  static const std::regex kSpecial(
-      "(?:y|n|yes|no|on|off|true|false|null|~)", std::regex_constants::icase);
+  static const std::regex kSpecial("(?:y|n|yes|no|on|off|true|false|null|~)",
+                                   std::regex_constants::icase);
   return std::regex_match(str, kSpecial);
 }
 
 void Emit(YAML::Emitter& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: out << YAML::Null; break;
-    case json::kind::bool_: out << (v.get_bool() ? "true" : "false"); break;
-    case json::kind::int64: out << v.get_int64(); break;
-    case json::kind::uint64: out << v.get_uint64(); break;
-    case json::kind::double_: out << json::serialize(v); break;
+    case json::kind::null:
+      out << YAML::Null;
+      break;
+    case json::kind::bool_:
+      out << (v.get_bool() ? "true" : "false");
+      break;
+    case json::kind::int64:
+      out << v.get_int64();
+      break;
+    case json::kind::uint64:
+      out << v.get_uint64();
+      break;
+    case json::kind::double_:
+      out << json::serialize(v);
+      break;
     case json::kind::string: {
       const std::string s(v.get_string());
       if (NeedsQuotes(s)) out << YAML::DoubleQuoted;

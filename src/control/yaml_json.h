@@ -3,11 +3,10 @@
 // types, quoted scalars stay strings, mapping keys are always strings. Pure: no I/O.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "core/status.h"
 

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 
 // The refusals docs/openapi.md documents for real documents.
 const std::set<std::string> kDocumentedRefusals = {
-    "unsupported_security_scheme",  // HTTP basic, cookie API keys, mutualTLS, two credentials at once
+    "unsupported_security_scheme",  // HTTP basic, cookie API keys, mutualTLS, two credentials at
+                                    // once
     "missing_upstream",             // no servers / only relative ones
     "no_operations",                // webhooks only
     "unknown_security_scheme",      // security names a scheme the document does not define
@@ -39,7 +40,8 @@ std::vector<fs::path> Documents(const std::string& version) {
   if (!fs::exists(root)) return out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     const auto ext = e.path().extension();
-    if (e.is_regular_file() && (ext == ".json" || ext == ".yaml" || ext == ".yml")) out.push_back(e.path());
+    if (e.is_regular_file() && (ext == ".json" || ext == ".yaml" || ext == ".yml"))
+      out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -80,14 +82,16 @@ TEST(OpenApiCorpus, EveryDocumentImportsOrIsRefusedForADocumentedReason) {
     for (const std::string& original : {std::string(), text}) {
       const std::string exported = ExportOpenApi(*api, original);
       auto back = ImportOpenApi(exported);
-      ASSERT_TRUE(back.ok()) << back.error().code << " " << back.error().field << ": " << back.error().message;
+      ASSERT_TRUE(back.ok()) << back.error().code << " " << back.error().field << ": "
+                             << back.error().message;
       EXPECT_EQ(Routes(*api), Routes(*back));
       EXPECT_EQ(api->context, back->context);
       EXPECT_EQ(api->upstream, back->upstream);
       EXPECT_EQ(api->api_key_header, back->api_key_header);
     }
   }
-  std::string summary = "imported " + std::to_string(imported) + " of " + std::to_string(docs.size());
+  std::string summary =
+      "imported " + std::to_string(imported) + " of " + std::to_string(docs.size());
   for (const auto& [code, n] : refusals) summary += ", " + code + " " + std::to_string(n);
   std::cout << "[ corpus   ] " << summary << "\n";
   EXPECT_GT(imported, static_cast<int>(docs.size()) / 2) << summary;

@@ -1,12 +1,13 @@
 // OpenAPI import and export: security mapping and precedence, extensions, refusals naming the
 // place in the document, and the round trip export → import.
 #include "control/openapi.h"
-#include "control/validation.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
+
+#include "control/validation.h"
 
 namespace tollgate::control {
 namespace {
@@ -63,7 +64,8 @@ const Resource* Find(const Api& api, std::string_view method, std::string_view p
 
 TEST(OpenApiImport, MapsInfoServersAndOperations) {
   auto api = ImportOpenApi(kPetstore);
-  ASSERT_TRUE(api.ok()) << api.error().code << " " << api.error().field << " " << api.error().message;
+  ASSERT_TRUE(api.ok()) << api.error().code << " " << api.error().field << " "
+                        << api.error().message;
   EXPECT_EQ(api->name, "Petstore");
   EXPECT_EQ(api->version, "1.0.0");
   EXPECT_EQ(api->description, "Pets for everyone.");
@@ -160,31 +162,37 @@ TEST(OpenApiImport, RefusalsNameTheCodeAndTheJsonPointer) {
   ExpectRefusal("openapi: 4.0.0\n", "unsupported_openapi_version", "/openapi");
   ExpectRefusal("{not json", "invalid_document", "");
   ExpectRefusal("- a\n- b\n", "invalid_document", "");
-  ExpectRefusal("openapi: 3.0.0\ninfo: {version: '1'}\npaths: {}\n", "missing_field", "/info/title");
+  ExpectRefusal("openapi: 3.0.0\ninfo: {version: '1'}\npaths: {}\n", "missing_field",
+                "/info/title");
   const std::string head = "openapi: 3.0.0\ninfo: {title: T, version: '1'}\n";
   ExpectRefusal(head + "paths: {/a: {get: {responses: {}}}}\n", "missing_upstream", "/servers");
-  ExpectRefusal(head + "servers: [{url: /rel}]\npaths: {/a: {get: {responses: {}}}}\n", "missing_upstream",
-                "/servers/0/url");
-  ExpectRefusal(head + "servers: [{url: 'http://h/{base}'}]\npaths: {/a: {get: {}}}\n", "invalid_server_url",
-                "/servers/0/variables/base");
+  ExpectRefusal(head + "servers: [{url: /rel}]\npaths: {/a: {get: {responses: {}}}}\n",
+                "missing_upstream", "/servers/0/url");
+  ExpectRefusal(head + "servers: [{url: 'http://h/{base}'}]\npaths: {/a: {get: {}}}\n",
+                "invalid_server_url", "/servers/0/variables/base");
   ExpectRefusal(head + "servers: [{url: 'http://h'}]\npaths: {}\n", "no_operations", "/paths");
   const std::string svc = head + "servers: [{url: 'http://h'}]\n";
-  ExpectRefusal(svc + "components: {securitySchemes: {b: {type: http, scheme: basic}}}\n"
-                      "paths: {/pets: {get: {security: [{b: []}]}}}\n",
+  ExpectRefusal(svc +
+                    "components: {securitySchemes: {b: {type: http, scheme: basic}}}\n"
+                    "paths: {/pets: {get: {security: [{b: []}]}}}\n",
                 "unsupported_security_scheme", "/paths/~1pets/get/security/0");
-  ExpectRefusal(svc + "paths: {/pets: {get: {security: [{nope: []}]}}}\n", "unknown_security_scheme",
-                "/paths/~1pets/get/security/0/nope");
-  ExpectRefusal(svc + "components: {securitySchemes: {c: {type: apiKey, in: cookie, name: k}}}\n"
-                      "security: [{c: []}]\npaths: {/pets: {get: {}}}\n",
+  ExpectRefusal(svc + "paths: {/pets: {get: {security: [{nope: []}]}}}\n",
+                "unknown_security_scheme", "/paths/~1pets/get/security/0/nope");
+  ExpectRefusal(svc +
+                    "components: {securitySchemes: {c: {type: apiKey, in: cookie, name: k}}}\n"
+                    "security: [{c: []}]\npaths: {/pets: {get: {}}}\n",
                 "unsupported_security_scheme", "/security/0");
-  ExpectRefusal(svc + "components: {securitySchemes: {h: {type: apiKey, in: header, name: a},"
-                      " q: {type: apiKey, in: query, name: b}}}\n"
-                      "paths: {/a: {get: {security: [{h: []}]}}, /b: {get: {security: [{q: []}]}}}\n",
+  ExpectRefusal(svc +
+                    "components: {securitySchemes: {h: {type: apiKey, in: header, name: a},"
+                    " q: {type: apiKey, in: query, name: b}}}\n"
+                    "paths: {/a: {get: {security: [{h: []}]}}, /b: {get: {security: [{q: []}]}}}\n",
                 "conflicting_api_key_schemes", "/paths/~1b/get/security");
-  ExpectRefusal(svc + "paths: {/a: {$ref: 'other.yaml#/a'}}\n", "unsupported_ref", "/paths/~1a/$ref");
+  ExpectRefusal(svc + "paths: {/a: {$ref: 'other.yaml#/a'}}\n", "unsupported_ref",
+                "/paths/~1a/$ref");
   ExpectRefusal(svc + "paths: {pets: {get: {}}}\n", "invalid_path", "/paths/pets");
-  ExpectRefusal(svc + "x-tollgate: {backendRate: {requests: 10, per: fortnight}}\npaths: {/a: {get: {}}}\n",
-                "invalid_extension", "/x-tollgate/backendRate/per");
+  ExpectRefusal(
+      svc + "x-tollgate: {backendRate: {requests: 10, per: fortnight}}\npaths: {/a: {get: {}}}\n",
+      "invalid_extension", "/x-tollgate/backendRate/per");
   ExpectRefusal(svc + "x-tollgate: {contxt: /a}\npaths: {/a: {get: {}}}\n", "invalid_extension",
                 "/x-tollgate/contxt");
   ExpectRefusal(svc + "paths: {/a: {get: {x-tollgate-auth: magic}}}\n", "invalid_extension",
@@ -259,10 +267,12 @@ Api Rich() {
   return api;
 }
 
-std::vector<std::tuple<std::string, std::string, AuthType, std::vector<std::string>, std::string>> Sorted(
-    const Api& api) {
-  std::vector<std::tuple<std::string, std::string, AuthType, std::vector<std::string>, std::string>> out;
-  for (const Resource& r : api.resources) out.emplace_back(r.method, r.path, r.auth, r.scopes, r.plan);
+std::vector<std::tuple<std::string, std::string, AuthType, std::vector<std::string>, std::string>>
+Sorted(const Api& api) {
+  std::vector<std::tuple<std::string, std::string, AuthType, std::vector<std::string>, std::string>>
+      out;
+  for (const Resource& r : api.resources)
+    out.emplace_back(r.method, r.path, r.auth, r.scopes, r.plan);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -301,7 +311,8 @@ TEST(OpenApiExport, ReimportingTheExportGivesTheSameApi) {
   const Api api = Rich();
   const std::string doc = ExportOpenApi(api, {}, {"https://gw.example.com/", "/oauth2/token"});
   auto back = ImportOpenApi(doc);
-  ASSERT_TRUE(back.ok()) << back.error().code << " " << back.error().field << " " << back.error().message << "\n"
+  ASSERT_TRUE(back.ok()) << back.error().code << " " << back.error().field << " "
+                         << back.error().message << "\n"
                          << doc;
   ExpectSameApi(api, *back);
   // And through YAML.
@@ -313,7 +324,8 @@ TEST(OpenApiExport, ReimportingTheExportGivesTheSameApi) {
 TEST(OpenApiExport, DescribesTheGatewaysContract) {
   Api api = Rich();
   api.api_key_header.clear();
-  const json::value doc = json::parse(ExportOpenApi(api, {}, {"https://gw.example.com", "/oauth2/token"}));
+  const json::value doc =
+      json::parse(ExportOpenApi(api, {}, {"https://gw.example.com", "/oauth2/token"}));
   EXPECT_EQ(doc.at("openapi"), "3.0.3");
   EXPECT_EQ(doc.at("servers").at(0).at("url"), "https://gw.example.com/rich/v3");
   const json::object& schemes = doc.at("components").at("securitySchemes").as_object();
@@ -326,7 +338,8 @@ TEST(OpenApiExport, DescribesTheGatewaysContract) {
   EXPECT_EQ(get.at("operationId"), "getItemsId");
   EXPECT_EQ(get.at("parameters").at(0).at("name"), "id");
   EXPECT_EQ(get.at("security").as_array().size(), 2u);
-  for (const char* code : {"401", "403", "429"}) EXPECT_TRUE(get.at("responses").as_object().contains(code)) << code;
+  for (const char* code : {"401", "403", "429"})
+    EXPECT_TRUE(get.at("responses").as_object().contains(code)) << code;
   EXPECT_EQ(get.at("x-tollgate-plan"), "Gold");
   // "*" becomes every method, marked so that it comes back as one resource.
   EXPECT_EQ(doc.at("paths").at("/files/*").as_object().size(), 7u);

@@ -43,7 +43,8 @@ class OpenApiRestTest : public ::testing::Test {
     store_ = std::move(s.value());
     service_ = std::make_unique<control::Service>(*store_, clock_, nullptr);
     ASSERT_TRUE(service_->EnsureAdmin(std::string("s3cret-pass")).ok());
-    User alice{"user-alice", "alice", Role::kSubscriber, crypto::HashPassword("alice-pass").value(), 0};
+    User alice{"user-alice", "alice", Role::kSubscriber, crypto::HashPassword("alice-pass").value(),
+               0};
     ASSERT_TRUE(store_->CreateUser(alice).ok());
     api_ = std::make_unique<ManagementApi>(*service_, nullptr);
   }
@@ -54,7 +55,8 @@ class OpenApiRestTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  tollgate::http::Response Call(verb method, const std::string& target, const char* auth, const std::string& body = "",
+  tollgate::http::Response Call(verb method, const std::string& target, const char* auth,
+                                const std::string& body = "",
                                 const std::string& type = "application/yaml") {
     tollgate::http::Request req{method, target, 11};
     req.set(beast_http::field::authorization, auth);
@@ -83,7 +85,8 @@ TEST_F(OpenApiRestTest, ImportsAYamlDocumentAndExportsItBack) {
   EXPECT_EQ(api.at("resources").at(1).at("auth"), "none");
   const std::string id(api.at("id").as_string());
 
-  auto exported = Call(verb::get, "/api/v1/apis/" + id + "/openapi?server=https://gw.example.com", kAdminAuth);
+  auto exported =
+      Call(verb::get, "/api/v1/apis/" + id + "/openapi?server=https://gw.example.com", kAdminAuth);
   ASSERT_EQ(exported.result_int(), 200u);
   EXPECT_EQ(exported[beast_http::field::content_type], "application/json");
   const json::value doc = json::parse(exported.body());
@@ -94,12 +97,15 @@ TEST_F(OpenApiRestTest, ImportsAYamlDocumentAndExportsItBack) {
   ASSERT_EQ(as_yaml.result_int(), 200u);
   EXPECT_EQ(as_yaml[beast_http::field::content_type], "application/yaml");
   EXPECT_NE(as_yaml.body().find("openapi: \"3.0.3\""), std::string::npos) << as_yaml.body();
-  EXPECT_EQ(Call(verb::get, "/api/v1/apis/" + id + "/openapi?format=xml", kAdminAuth).result_int(), 400u);
+  EXPECT_EQ(Call(verb::get, "/api/v1/apis/" + id + "/openapi?format=xml", kAdminAuth).result_int(),
+            400u);
 }
 
 TEST_F(OpenApiRestTest, QueryParametersOverrideAndDryRunCreatesNothing) {
-  auto res = Call(verb::post, "/api/v1/apis/import?dryRun=true&name=Shop%20Orders&version=v9&context=%2Fshop%2Fv9",
-                  kAdminAuth, kDoc, "text/yaml; charset=utf-8");
+  auto res =
+      Call(verb::post,
+           "/api/v1/apis/import?dryRun=true&name=Shop%20Orders&version=v9&context=%2Fshop%2Fv9",
+           kAdminAuth, kDoc, "text/yaml; charset=utf-8");
   ASSERT_EQ(res.result_int(), 200u) << res.body();
   const json::value api = json::parse(res.body());
   EXPECT_EQ(api.at("name"), "Shop Orders");
@@ -110,16 +116,21 @@ TEST_F(OpenApiRestTest, QueryParametersOverrideAndDryRunCreatesNothing) {
 }
 
 TEST_F(OpenApiRestTest, RefusalsAreProblemsWithAPointer) {
-  auto res = Call(verb::post, "/api/v1/apis/import", kAdminAuth,
-                  R"({"openapi":"3.0.3","info":{"title":"X","version":"1"},"paths":{"/a":{"get":{}}}})",
-                  "application/json");
+  auto res =
+      Call(verb::post, "/api/v1/apis/import", kAdminAuth,
+           R"({"openapi":"3.0.3","info":{"title":"X","version":"1"},"paths":{"/a":{"get":{}}}})",
+           "application/json");
   ASSERT_EQ(res.result_int(), 400u);
   const json::value problem = json::parse(res.body());
   EXPECT_EQ(problem.at("code"), "missing_upstream");
   EXPECT_EQ(problem.at("field"), "/servers");
-  EXPECT_EQ(Call(verb::post, "/api/v1/apis/import", kAdminAuth, kDoc, "text/plain").result_int(), 415u);
-  EXPECT_EQ(Call(verb::post, "/api/v1/apis/import?fallbackAuth=magic", kAdminAuth, kDoc).result_int(), 400u);
-  EXPECT_EQ(Call(verb::post, "/api/v1/apis/import", kAliceAuth, kDoc).result_int(), 403u);  // subscribers may not
+  EXPECT_EQ(Call(verb::post, "/api/v1/apis/import", kAdminAuth, kDoc, "text/plain").result_int(),
+            415u);
+  EXPECT_EQ(
+      Call(verb::post, "/api/v1/apis/import?fallbackAuth=magic", kAdminAuth, kDoc).result_int(),
+      400u);
+  EXPECT_EQ(Call(verb::post, "/api/v1/apis/import", kAliceAuth, kDoc).result_int(),
+            403u);  // subscribers may not
   EXPECT_EQ(Call(verb::get, "/api/v1/apis/missing/openapi", kAdminAuth).result_int(), 404u);
 }
 

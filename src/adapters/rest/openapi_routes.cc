@@ -18,13 +18,20 @@ namespace {
 
 unsigned StatusOf(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalid: return 400;
-    case ErrorKind::kUnauthenticated: return 401;
-    case ErrorKind::kForbidden: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kConflict: return 409;
-    case ErrorKind::kUnavailable: return 503;
-    case ErrorKind::kInternal: return 500;
+    case ErrorKind::kInvalid:
+      return 400;
+    case ErrorKind::kUnauthenticated:
+      return 401;
+    case ErrorKind::kForbidden:
+      return 403;
+    case ErrorKind::kNotFound:
+      return 404;
+    case ErrorKind::kConflict:
+      return 409;
+    case ErrorKind::kUnavailable:
+      return 503;
+    case ErrorKind::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -33,8 +40,8 @@ tollgate::http::Response Fail(const tollgate::http::Request& req, const Error& e
   return tollgate::http::Problem(StatusOf(e.kind), e.code, e.message, e.field, req.version());
 }
 
-tollgate::http::Response Text(const tollgate::http::Request& req, unsigned status, std::string_view type,
-                              std::string body) {
+tollgate::http::Response Text(const tollgate::http::Request& req, unsigned status,
+                              std::string_view type, std::string body) {
   tollgate::http::Response res{static_cast<beast_http::status>(status), req.version()};
   res.set(beast_http::field::content_type, type);
   res.set(beast_http::field::cache_control, "no-store");
@@ -74,9 +81,9 @@ void ManagementApi::AddOpenApiRoutes() {
   // be created, without creating it.
   Route(verb::post, "/api/v1/apis/import", [this](P who, R req, A) {
     if (!AcceptedType(req)) {
-      return tollgate::http::Problem(415, "unsupported_media_type",
-                                     "send the OpenAPI document as application/json or application/yaml",
-                                     "", req.version());
+      return tollgate::http::Problem(
+          415, "unsupported_media_type",
+          "send the OpenAPI document as application/json or application/yaml", "", req.version());
     }
     auto query = Query(req);
     control::ImportOptions options;
@@ -87,12 +94,14 @@ void ManagementApi::AddOpenApiRoutes() {
     if (const std::string& fallback = query["fallbackAuth"]; !fallback.empty()) {
       options.fallback_auth = ParseAuthType(fallback);
       if (!options.fallback_auth) {
-        return Fail(req, Invalid("fallbackAuth", "fallbackAuth is apiKey, oauth2, apiKeyOrOAuth2, mesh or none",
+        return Fail(req, Invalid("fallbackAuth",
+                                 "fallbackAuth is apiKey, oauth2, apiKeyOrOAuth2, mesh or none",
                                  "invalid_query"));
       }
     }
     if (req.body().empty()) {
-      return Fail(req, Invalid("", "the body is an OpenAPI 3.0 or 3.1 document (JSON or YAML)", "invalid_document"));
+      return Fail(req, Invalid("", "the body is an OpenAPI 3.0 or 3.1 document (JSON or YAML)",
+                               "invalid_document"));
     }
     auto draft = control::ImportOpenApi(req.body(), options);
     if (!draft.ok()) return Fail(req, draft.error());
@@ -112,7 +121,8 @@ void ManagementApi::AddOpenApiRoutes() {
     control::ExportOptions options;
     options.gateway_url = query["server"];
     const std::string doc = control::ExportOpenApi(*api, {}, options);
-    if (query["format"] == "yaml") return Text(req, 200, "application/yaml", control::JsonToYaml(doc));
+    if (query["format"] == "yaml")
+      return Text(req, 200, "application/yaml", control::JsonToYaml(doc));
     if (!query["format"].empty() && query["format"] != "json") {
       return Fail(req, Invalid("format", "format is json or yaml", "invalid_query"));
     }
