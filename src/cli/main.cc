@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "cli/apply.h"
 #include "cli/serve.h"
 
 namespace {
@@ -14,6 +15,7 @@ constexpr const char* kUsage =
     "\n"
     "Commands:\n"
     "  serve     run the management plane and the enforcer (see `tollgate serve --help`)\n"
+    "  apply     apply a YAML file of plans, APIs, applications… (see `tollgate apply --help`)\n"
     "  version   print the version\n"
     "  help      print this help\n";
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "serve") return tollgate::cli::Serve(argc, argv);
+  if (command == "apply") return tollgate::cli::Apply(argc, argv);
   if (command == "version" || command == "--version") {
     std::printf("tollgate %s\n", TOLLGATE_VERSION);
     return 0;

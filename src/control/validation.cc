@@ -263,9 +263,16 @@ Status ValidateApi(Api& api) {
     return Invalid("virtualHost", "virtualHost is a host name without port, e.g. api.example.com");
   }
   if (auto s = ValidateUpstream(api.upstream); !s.ok()) return s;
+  // "query:NAME": the key comes in query parameter NAME instead of a header.
+  const bool key_in_query = api.api_key_header.rfind("query:", 0) == 0;
+  const std::string_view key_name =
+      key_in_query ? std::string_view(api.api_key_header).substr(6) : api.api_key_header;
   if (!api.api_key_header.empty() &&
-      (api.api_key_header.size() > 64 || !AllOf(api.api_key_header, IsTokenChar))) {
-    return Invalid("apiKeyHeader", "apiKeyHeader is an HTTP header name, e.g. \"x-api-key\"");
+      (key_name.empty() || key_name.size() > 64 ||
+       !AllOf(key_name, key_in_query ? IsQueryNameChar : IsTokenChar))) {
+    return Invalid("apiKeyHeader",
+                   "apiKeyHeader is an HTTP header name, e.g. \"x-api-key\", or \"query:NAME\" "
+                   "for a query parameter");
   }
   if (auto s = ValidateResources(api.resources); !s.ok()) return s;
   if (api.plans.empty()) api.plans = {"Unlimited"};

@@ -75,6 +75,7 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
   AddPublisherRoutes();
   AddCatalogRoutes();
   AddMeshRoutes();  // mesh_routes.cc
+  AddOpenApiRoutes();
 }
 
 ManagementApi::~ManagementApi() = default;

@@ -53,6 +53,7 @@ class ManagementApi {
   void AddPublisherRoutes();  // publisher_routes.cc
   void AddCatalogRoutes();    // catalog_routes.cc
   void AddMeshRoutes();
+  void AddOpenApiRoutes();  // openapi_routes.cc
 
   control::Service& service_;
   std::function<bool()> ready_;
