@@ -98,6 +98,10 @@ struct Decision {
   int64_t deprecated_at = 0;
   int64_t sunset_at = 0;
   LimitInfo limit;
+  // A signed JWT describing the caller for the service (backend JWT), and the header that carries
+  // it; both empty when the API does not ask for one.
+  std::string_view backend_jwt;
+  std::string_view backend_jwt_header;
 
   bool allowed() const { return code == DecisionCode::kAllow; }
   int http_status() const { return HttpStatus(code); }
