@@ -3,10 +3,13 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/struct.pb.h>
 #include <grpcpp/support/status.h>
 
@@ -180,10 +183,85 @@ void Fill(const Decision& decision, const ProtoHeaders& headers, const ExtAuthzO
   if (options.dynamic_metadata) FillMetadata(decision, response->mutable_dynamic_metadata());
 }
 
+// One call's messages on an arena whose first block lives inside the holder, so a typical call
+// allocates nothing; holders are pooled and reset on release.
+class ArenaPool;
+
+class ArenaHolder final : public grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse> {
+ public:
+  explicit ArenaHolder(ArenaPool& pool) : pool_(pool), arena_(Options(block_)) {}
+  void Prepare() {
+    set_request(google::protobuf::Arena::CreateMessage<auth::CheckRequest>(&arena_));
+    set_response(google::protobuf::Arena::CreateMessage<auth::CheckResponse>(&arena_));
+  }
+  void Release() override;
+
+ private:
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kBlockBytes;
+    return options;
+  }
+  static constexpr size_t kBlockBytes = 16 * 1024;
+
+  ArenaPool& pool_;
+  alignas(16) char block_[kBlockBytes];
+  google::protobuf::Arena arena_;
+  friend class ArenaPool;
+};
+
+class ArenaPool final : public CheckMessageAllocator {
+ public:
+  ~ArenaPool() override {
+    for (ArenaHolder* holder : free_) delete holder;
+  }
+  grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse>* AllocateMessages() override {
+    ArenaHolder* holder = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        holder = free_.back();
+        free_.pop_back();
+      }
+    }
+    if (holder == nullptr) holder = new ArenaHolder(*this);
+    holder->Prepare();
+    return holder;
+  }
+  void Put(ArenaHolder* holder) {
+    holder->arena_.Reset();
+    {
+      std::lock_guard lock(mu_);
+      if (free_.size() < kMaxPooled) {
+        free_.push_back(holder);
+        return;
+      }
+    }
+    delete holder;
+  }
+
+ private:
+  static constexpr size_t kMaxPooled = 4096;
+  std::mutex mu_;
+  std::vector<ArenaHolder*> free_;  // guarded by mu_
+};
+
+void ArenaHolder::Release() { pool_.Put(this); }
+
 }  // namespace
 
+std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator() {
+  return std::make_unique<ArenaPool>();
+}
+
 ExtAuthzService::ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options)
-    : enforcer_(enforcer), options_(options) {}
+    : enforcer_(enforcer), options_(options) {
+  if (options_.arena_messages) {
+    allocator_ = NewArenaCheckAllocator();
+    SetMessageAllocatorFor_Check(allocator_.get());
+  }
+}
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context,
                                                  const auth::CheckRequest* request,
