@@ -122,14 +122,16 @@ describe('Envoy ext_authz v3 over gRPC', () => {
   t('dynamic_metadata carries the facts for access logs', async () => {
     const res = await check({ path: '/petstore/v1/pets', headers: { apikey: fx.key.key } });
     const fields = (res.dynamic_metadata && res.dynamic_metadata.fields) || {};
-    const str = (k) => fields[k] && fields[k].string_value;
+    // google.protobuf.Value comes back camel-cased (stringValue) whatever keepCase says.
+    const str = (k) => fields[k] && (fields[k].stringValue ?? fields[k].string_value);
     assert.equal(str('code'), 'allow', JSON.stringify(res.dynamic_metadata));
     assert.equal(str('api_id'), fx.api.id);
     assert.equal(str('application_id'), fx.app.id);
     assert.ok(str('api_name') && str('api_version') && str('plan'), JSON.stringify(fields));
-    assert.equal(fields.status.number_value, 200);
+    assert.equal(fields.status.numberValue ?? fields.status.number_value, 200);
     const denied = await check({ path: '/petstore/v1/pets' });
-    assert.equal(denied.dynamic_metadata.fields.code.string_value, 'missing_credential');
+    const code = denied.dynamic_metadata.fields.code;
+    assert.equal(code.stringValue ?? code.string_value, 'missing_credential');
   });
 
   t('missing key → 401 missing_credential (UNAUTHENTICATED)', async () => {
