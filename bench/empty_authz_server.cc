@@ -25,9 +25,20 @@ namespace {
 namespace auth = ::envoy::service::auth::v3;
 
 class EmptyAuthorization final : public auth::Authorization::CallbackService {
+ public:
+  // EMPTY_AUTHZ_PAD=N: answer with one N-byte upstream header instead of nothing, to tell the
+  // cost of a larger response from the cost of deciding.
+  size_t pad = 0;
+
+ private:
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context, const auth::CheckRequest*,
                                   auth::CheckResponse* response) override {
     response->mutable_status()->set_code(0);
+    if (pad > 0) {
+      auto* header = response->mutable_ok_response()->add_headers()->mutable_header();
+      header->set_key("x-pad");
+      header->set_value(std::string(pad, 'p'));
+    }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
@@ -47,6 +58,7 @@ int main(int argc, char** argv) {
 
   grpc::EnableDefaultHealthCheckService(true);
   EmptyAuthorization service;
+  if (const char* pad = std::getenv("EMPTY_AUTHZ_PAD")) service.pad = std::strtoul(pad, nullptr, 10);
   std::unique_ptr<tollgate::adapters::envoy::CheckMessageAllocator> allocator;
   if (arena) {
     allocator = tollgate::adapters::envoy::NewArenaCheckAllocator();
