@@ -5,16 +5,16 @@
 //   empty_authz_server [PORT [arena|plain]] — prints "listening on PORT" and serves until
 //   SIGINT/SIGTERM. `arena` (the default, as Tollgate's ExtAuthzService) allocates the messages on
 //   pooled protobuf arenas; `plain` uses gRPC's default allocation.
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
-
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
-#include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 
 #include "adapters/envoy/ext_authz_service.h"
 #include "adapters/envoy/grpc_server.h"
@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
 
   grpc::EnableDefaultHealthCheckService(true);
   EmptyAuthorization service;
-  if (const char* pad = std::getenv("EMPTY_AUTHZ_PAD")) service.pad = std::strtoul(pad, nullptr, 10);
+  if (const char* pad = std::getenv("EMPTY_AUTHZ_PAD"))
+    service.pad = std::strtoul(pad, nullptr, 10);
   std::unique_ptr<tollgate::adapters::envoy::CheckMessageAllocator> allocator;
   if (arena) {
     allocator = tollgate::adapters::envoy::NewArenaCheckAllocator();

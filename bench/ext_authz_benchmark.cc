@@ -2,7 +2,6 @@
 // headers, as bench/grpc_load.cc sends), translate, decide, build and serialize the CheckResponse —
 // against parse + empty answer + serialize (what the empty baseline handler does).
 #include <benchmark/benchmark.h>
-
 #include <google/protobuf/arena.h>
 
 #include <string>
@@ -19,7 +18,10 @@ using tollgate::adapters::envoy::ExtAuthzService;
 std::string SerializedRequest(bool with_key) {
   auth::CheckRequest request;
   auto* http = request.mutable_attributes()->mutable_request()->mutable_http();
-  request.mutable_attributes()->mutable_source()->mutable_address()->mutable_socket_address()
+  request.mutable_attributes()
+      ->mutable_source()
+      ->mutable_address()
+      ->mutable_socket_address()
       ->set_address("10.0.0.7");
   http->set_method("GET");
   http->set_host(std::string(tollgate::adapters::fixture::kHost));

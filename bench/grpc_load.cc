@@ -9,6 +9,12 @@
 //
 // Prints one line: calls, calls/s, ok/denied/error counts and p50/p90/p99/p99.9 in microseconds.
 // The CheckRequest looks like Envoy's: about 1 KB of headers, the key in `apikey`.
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,12 +28,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/channel.h>
-#include <grpcpp/client_context.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/channel_arguments.h>
 
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 
@@ -100,7 +100,8 @@ auth::CheckRequest MakeRequest(const Options& o) {
   headers[":scheme"] = "https";
   headers["apikey"] = o.key;
   headers["user-agent"] =
-      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+      "Safari/537.36";
   headers["accept"] = "application/json, text/plain, */*";
   headers["accept-encoding"] = "gzip, deflate, br";
   headers["accept-language"] = "en-GB,en;q=0.9,de;q=0.8";
@@ -155,7 +156,8 @@ class Load {
         "calls=%llu rps=%.0f ok=%llu denied=%llu errors=%llu skipped=%llu p50_us=%lld p90_us=%lld "
         "p99_us=%lld p999_us=%lld\n",
         static_cast<unsigned long long>(calls), static_cast<double>(calls) / o_.seconds,
-        static_cast<unsigned long long>(ok_.load()), static_cast<unsigned long long>(denied_.load()),
+        static_cast<unsigned long long>(ok_.load()),
+        static_cast<unsigned long long>(denied_.load()),
         static_cast<unsigned long long>(errors_.load()),
         static_cast<unsigned long long>(skipped_.load()),
         static_cast<long long>(histogram_.Quantile(0.50)),
@@ -226,15 +228,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const char* value = argv[i + 1];
-    if (flag == "--target") o.target = value;
-    else if (flag == "--channels") o.channels = std::max(1, std::atoi(value));
-    else if (flag == "--inflight") o.inflight = std::max(1, std::atoi(value));
-    else if (flag == "--seconds") o.seconds = std::atof(value);
-    else if (flag == "--warmup") o.warmup = std::atof(value);
-    else if (flag == "--rate") o.rate = std::atof(value);
-    else if (flag == "--key") o.key = value;
-    else if (flag == "--host") o.host = value;
-    else if (flag == "--path") o.path = value;
+    if (flag == "--target")
+      o.target = value;
+    else if (flag == "--channels")
+      o.channels = std::max(1, std::atoi(value));
+    else if (flag == "--inflight")
+      o.inflight = std::max(1, std::atoi(value));
+    else if (flag == "--seconds")
+      o.seconds = std::atof(value);
+    else if (flag == "--warmup")
+      o.warmup = std::atof(value);
+    else if (flag == "--rate")
+      o.rate = std::atof(value);
+    else if (flag == "--key")
+      o.key = value;
+    else if (flag == "--host")
+      o.host = value;
+    else if (flag == "--path")
+      o.path = value;
     else {
       std::fprintf(stderr, "unknown flag %s (see the comment at the top of grpc_load.cc)\n",
                    flag.c_str());

@@ -1,9 +1,8 @@
 // The parts of an answer that every adapter sends the same way.
 #include "enforce/response.h"
 
-#include <cstdio>
-
 #include <boost/json.hpp>
+#include <cstdio>
 
 namespace tollgate::enforce {
 

@@ -13,7 +13,7 @@
 namespace tollgate::enforce {
 
 struct HeaderPair {
-  std::string_view name;   // lower case
+  std::string_view name;  // lower case
   std::string_view value;
 };
 

@@ -169,7 +169,7 @@ struct Loop {
   std::unordered_set<Connection*> connections;  // destroyed after ioc (declared before it)
   net::io_context ioc;
   net::steady_timer sweep;
-  uint64_t tick = 0;  // seconds since start, advanced by the sweep
+  uint64_t tick = 0;     // seconds since start, advanced by the sweep
   bool closing = false;  // set by Stop(): the sweep does not re-arm
   std::thread thread;
 
@@ -226,10 +226,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       in_.resize(std::min(MaxBuffer(), in_.size() * 2));
     }
-    socket_.async_read_some(net::buffer(in_.data() + end_, in_.size() - end_),
-                            [self = shared_from_this()](ErrorCode ec, size_t n) {
-                              self->OnRead(ec, n);
-                            });
+    socket_.async_read_some(
+        net::buffer(in_.data() + end_, in_.size() - end_),
+        [self = shared_from_this()](ErrorCode ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(ErrorCode ec, size_t n) {
@@ -250,8 +249,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       size_t used = 0;
       ErrorCode ec;
       while (!parser.is_done()) {
-        const size_t n = parser.put(net::const_buffer(in_.data() + begin_ + used,
-                                                      end_ - begin_ - used), ec);
+        const size_t n =
+            parser.put(net::const_buffer(in_.data() + begin_ + used, end_ - begin_ - used), ec);
         used += n;
         if (ec || n == 0) break;
       }
@@ -331,10 +330,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Write(bool close) {
     writing_ = true;
-    net::async_write(socket_, net::buffer(out_),
-                     [self = shared_from_this(), close](ErrorCode ec, size_t) {
-                       self->OnWrite(ec, close);
-                     });
+    net::async_write(
+        socket_, net::buffer(out_),
+        [self = shared_from_this(), close](ErrorCode ec, size_t) { self->OnWrite(ec, close); });
   }
 
   void OnWrite(ErrorCode ec, bool close) {

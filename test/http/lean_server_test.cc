@@ -128,7 +128,9 @@ TEST(LeanServer, AnswersPipelinedRequestsInOrderAcrossPartialReads) {
       "POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
       "GET /third HTTP/1.1\r\nHo");
   std::this_thread::sleep_for(20ms);
-  client.SendRaw("st: x\r\n\r\nGET /fourth HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  client.SendRaw(
+      "st: x\r\n\r\nGET /fourth HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
   EXPECT_EQ(client.Read().body(), "/first");
   EXPECT_EQ(client.Read().body(), "/second");
   EXPECT_EQ(client.Read().body(), "/third");
@@ -156,7 +158,8 @@ TEST(LeanServer, RefusesTooLargeBodyWith413AndHugeHeadersWith431) {
   auto server = StartServer(Echo, options);
   {
     Client client(server->port());
-    EXPECT_EQ(client.Send(bhttp::verb::post, "/", std::string(1024, 'a')).result(), bhttp::status::ok);
+    EXPECT_EQ(client.Send(bhttp::verb::post, "/", std::string(1024, 'a')).result(),
+              bhttp::status::ok);
     Response big = client.Send(bhttp::verb::post, "/", std::string(64 * 1024, 'a'));
     EXPECT_EQ(big.result(), bhttp::status::payload_too_large);
     EXPECT_EQ(Code(big), "body_too_large");

@@ -302,7 +302,8 @@ void AuthzHandler::Nginx(const RequestHead& request, ResponseSink& sink) const {
       AddUpstreamHeaders(decision, sink);
       AddClientHeaders(decision, options_.explain, sink);
       if (!decision.credential_query.empty()) {
-        sink.Header("x-tollgate-uri", enforce::WithoutQueryParameter(*uri, decision.credential_query));
+        sink.Header("x-tollgate-uri",
+                    enforce::WithoutQueryParameter(*uri, decision.credential_query));
       }
       return;
     }
