@@ -55,15 +55,18 @@ tg() { run "$GRPC" "$TG_PID" "$@"; }
 base() { run "$EMPTY_PORT" "$EMPTY_PID" "$@"; }
 
 tg >/dev/null 2>&1; base >/dev/null 2>&1  # warm both up
-declare -a T B
+declare -a T B R C
 for r in $(seq "$ROUNDS"); do
   read -r b1 _ bc1 < <(base 2>/dev/null); read -r t1 _ tc1 < <(tg 2>/dev/null); read -r b2 _ bc2 < <(base 2>/dev/null)
   B+=("$b1" "$b2"); T+=("$t1")
+  R+=("$(awk -v t="$t1" -v a="$b1" -v b="$b2" 'BEGIN {printf "%.3f", 2 * t / (a + b)}')")
+  C+=("$(awk -v t="$tc1" -v a="$bc1" -v b="$bc2" 'BEGIN {printf "%.3f", (a + b) / 2 / t}')")
   echo "round $r: empty $b1 (${bc1} µs CPU/call) / tollgate $t1 (${tc1} µs CPU/call) / empty $b2 (${bc2} µs CPU/call) calls/s"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 MT=$(median "${T[@]}"); MB=$(median "${B[@]}")
 echo "median: tollgate $MT calls/s, empty handler $MB calls/s, ratio $(awk -v t="$MT" -v b="$MB" 'BEGIN {printf "%.2f", t/b}')"
+echo "per-round ratio to the mean of its neighbours: ${R[*]} → median $(median "${R[@]}"); CPU-efficiency ratio (baseline CPU per request / Tollgate's): ${C[*]} → median $(median "${C[@]}")"
 
 # Open loop at half of each one's measured peak: latency percentiles.
 HT=$((MT / 2)); HB=$((MB / 2))

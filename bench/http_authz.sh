@@ -76,12 +76,15 @@ tg() {
 }
 base() { run "$(ngx_pids)" "http://127.0.0.1:$NGX/"; }
 
-declare -a T B
+declare -a T B R C
 for r in $(seq "$ROUNDS"); do
   read -r b1 bc1 < <(base); read -r t1 tc1 < <(tg); read -r b2 bc2 < <(base)
   B+=("$b1" "$b2"); T+=("$t1")
+  R+=("$(awk -v t="$t1" -v a="$b1" -v b="$b2" 'BEGIN {printf "%.3f", 2 * t / (a + b)}')")
+  C+=("$(awk -v t="$tc1" -v a="$bc1" -v b="$bc2" 'BEGIN {printf "%.3f", (a + b) / 2 / t}')")
   echo "round $r: nginx $b1 (${bc1} µs CPU/req) / tollgate $t1 (${tc1} µs CPU/req) / nginx $b2 (${bc2} µs CPU/req) req/s"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 MT=$(median "${T[@]}"); MB=$(median "${B[@]}")
 echo "median: tollgate $MT req/s, nginx return 200 $MB req/s, ratio $(awk -v t="$MT" -v b="$MB" 'BEGIN {printf "%.2f", t/b}')"
+echo "per-round ratio to the mean of its neighbours: ${R[*]} → median $(median "${R[@]}"); CPU-efficiency ratio (baseline CPU per request / Tollgate's): ${C[*]} → median $(median "${C[@]}")"
