@@ -21,6 +21,7 @@
 #include "control/service.h"
 #include "enforce/enforcer.h"
 #include "enforce/refresher.h"
+#include "http/lean_server.h"
 #include "http/server.h"
 #include "ratelimit/local_counter_store.h"
 #include "ratelimit/redis/redis_counter_store.h"
@@ -47,6 +48,8 @@ std::vector<FlagSpec> ServeFlags() {
       {"authz-prefix", "PATH", "path prefix Envoy's HTTP ext_authz puts before the original path", ""},
       {"poll-ms", "N", "how often the store's revision is checked for other processes' changes", "200"},
       {"threads", "N", "I/O threads per HTTP listener", "2"},
+      {"explain", "", "add x-tollgate-decision: <code>; reason=\"…\" to every authz answer", ""},
+      {"debug", "", "log one line per denied authz decision (never a secret)", ""},
       {"demo", "", "seed a demo API, application and a fresh key (printed)", ""},
       {"signup", "", "let anyone create a subscriber account (POST /api/v1/signup)", ""},
       {"secure-cookies", "", "mark the portal session cookie Secure (serve the portals over HTTPS)", ""},
@@ -209,7 +212,8 @@ int Serve(int argc, char** argv) {
   if (enforcer_role) jwks_refresher.Start();
 #endif
   std::unique_ptr<adapters::rest::ManagementApi> management;
-  std::unique_ptr<http::Server> management_server, authz_server;
+  std::unique_ptr<http::Server> management_server;
+  std::unique_ptr<http::LeanServer> authz_server;
   std::unique_ptr<adapters::http::AuthzHandler> authz;
   adapters::envoy::RateLimitService rate_limit_service(enforcer);  // outlives the server below
   std::unique_ptr<adapters::envoy::GrpcServer> grpc;
@@ -226,13 +230,20 @@ int Serve(int argc, char** argv) {
     std::printf("management API on http://%s:%u\n", listen.c_str(), management_server->port());
   }
   if (enforcer_role) {
-    authz = std::make_unique<adapters::http::AuthzHandler>(enforcer, flags.Get("authz-prefix"));
-    authz_server = std::make_unique<http::Server>(
-        http::ServerOptions{listen, authz_port, threads, 64 << 10, std::chrono::seconds(120), "authz"},
-        [&](const http::Request& r, const http::RequestContext& c) { return (*authz)(r, c); });
+    const bool explain = flags.Has("explain"), debug = flags.Has("debug");
+    authz = std::make_unique<adapters::http::AuthzHandler>(
+        enforcer, adapters::http::AuthzOptions{flags.Get("authz-prefix"), explain, debug});
+    http::LeanServerOptions authz_options;
+    authz_options.address = listen;
+    authz_options.port = authz_port;
+    authz_options.threads = threads;
+    authz_server = std::make_unique<http::LeanServer>(
+        authz_options,
+        [&](const http::RequestHead& r, http::ResponseSink& sink) { (*authz)(r, sink); });
     if (Status s = authz_server->Start(); !s.ok()) return Fail(s.error().message);
     std::printf("HTTP authz on http://%s:%u\n", listen.c_str(), authz_server->port());
-    grpc = std::make_unique<adapters::envoy::GrpcServer>(enforcer);
+    grpc = std::make_unique<adapters::envoy::GrpcServer>(
+        enforcer, adapters::envoy::ExtAuthzOptions{.explain = explain, .log_denials = debug});
     grpc->AddService(&rate_limit_service);
     if (Status s = grpc->Start(listen, grpc_port); !s.ok()) return Fail(s.error().message);
     std::printf("gRPC ext_authz and rate limit service on %s:%u\n", listen.c_str(), grpc->port());

@@ -2,6 +2,7 @@
 #include "enforce/response.h"
 
 #include <boost/json.hpp>
+#include <cstdio>
 
 namespace tollgate::enforce {
 
@@ -64,8 +65,42 @@ std::string ProblemBody(const Decision& d) {
   return boost::json::serialize(body);
 }
 
+namespace {
+
+bool IsAuthorizationHeader(std::string_view name) {
+  constexpr std::string_view kAuthorization = "authorization";
+  if (name.size() != kAuthorization.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = (name[i] >= 'A' && name[i] <= 'Z') ? static_cast<char>(name[i] + 32) : name[i];
+    if (c != kAuthorization[i]) return false;
+  }
+  return true;
+}
+
+// Appends `text` as the inside of an sf-string / quoted-string: printable ASCII, '"' and '\\'
+// escaped, anything else dropped.
+void AppendQuoted(std::string& out, std::string_view text) {
+  for (char c : text) {
+    if (c < 0x20 || c > 0x7e) continue;
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+}
+
+}  // namespace
+
 std::string WwwAuthenticate(const Decision& d) {
+  const bool bearer = d.credential_kind == "oauth2" || IsAuthorizationHeader(d.credential_header);
+  if (d.code == DecisionCode::kInsufficientScope) {
+    return "Bearer realm=\"tollgate\", error=\"insufficient_scope\"";
+  }
   if (d.http_status() != 401) return {};
+  if (bearer) {
+    // RFC 6750 §3.1: no error code when the request carried no token at all.
+    std::string value = "Bearer realm=\"tollgate\"";
+    if (d.code != DecisionCode::kMissingCredential) value += ", error=\"invalid_token\"";
+    return value;
+  }
   std::string value = "ApiKey realm=\"tollgate\"";
   if (!d.credential_header.empty()) {
     value += ", header=\"" + std::string(d.credential_header) + "\"";
@@ -74,6 +109,105 @@ std::string WwwAuthenticate(const Decision& d) {
     value += ", error=\"" + std::string(CodeName(d.code)) + "\"";
   }
   return value;
+}
+
+std::string HttpDate(int64_t unix_seconds) {
+  static constexpr const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int64_t days = unix_seconds / 86400;
+  int64_t rest = unix_seconds % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    --days;
+  }
+  const int weekday = static_cast<int>(((days % 7) + 7) % 7);  // 1970-01-01 was a Thursday
+  // Civil date from days since the epoch (H. Hinnant's algorithm).
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kDays[weekday],
+                static_cast<int>(day), kMonths[month - 1], static_cast<long long>(year),
+                static_cast<int>(rest / 3600), static_cast<int>(rest / 60 % 60),
+                static_cast<int>(rest % 60));
+  return buffer;
+}
+
+LifecycleHeaders LifecycleHeadersFor(const Decision& d) {
+  LifecycleHeaders out;
+  if (d.deprecated_at != 0) {
+    out.items[out.size++] = {"Deprecation", "@" + std::to_string(d.deprecated_at)};
+  }
+  if (d.sunset_at != 0) out.items[out.size++] = {"Sunset", HttpDate(d.sunset_at)};
+  return out;
+}
+
+std::string ExplainValue(const Decision& d) {
+  std::string value(CodeName(d.code));
+  if (!d.reason.empty()) {
+    value += "; reason=\"";
+    AppendQuoted(value, d.reason);
+    value += '"';
+  }
+  return value;
+}
+
+std::string DenialLogLine(const Decision& d, const AccessRequest& request) {
+  const std::string_view path = request.path.substr(0, request.path.find('?'));
+  std::string line = "deny code=";
+  line += CodeName(d.code);
+  line += " status=" + std::to_string(d.http_status());
+  line += " method=";
+  AppendQuoted(line, request.method);
+  line += " host=";
+  AppendQuoted(line, request.host);
+  line += " path=\"";
+  AppendQuoted(line, path);
+  line += '"';
+  if (!d.api_id.empty()) {
+    line += " api=";
+    AppendQuoted(line, d.api_id);
+  }
+  if (!d.application_id.empty()) {
+    line += " application=";
+    AppendQuoted(line, d.application_id);
+  }
+  if (!request.client_address.empty()) {
+    line += " client=";
+    AppendQuoted(line, request.client_address);
+  }
+  line += " reason=\"";
+  AppendQuoted(line, d.reason);
+  line += '"';
+  return line;
+}
+
+std::string WithoutQueryParameter(std::string_view target, std::string_view name) {
+  const size_t question = target.find('?');
+  if (question == std::string_view::npos || name.empty()) return std::string(target);
+  std::string out(target.substr(0, question));
+  std::string_view query = target.substr(question + 1);
+  bool first = true;
+  while (true) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::string_view key = pair.substr(0, pair.find('='));
+    if (key != name && !pair.empty()) {
+      out += first ? '?' : '&';
+      out += pair;
+      first = false;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
 }
 
 }  // namespace tollgate::enforce

@@ -226,5 +226,39 @@ TEST_F(AuthzHandlerTest, HealthzIsOk) {
   EXPECT_EQ(response.body(), "ok");
 }
 
+TEST_F(AuthzHandlerTest, ExplainHeaderOnEveryAnswerWhenEnabled) {
+  EXPECT_EQ(Header(Handle(Nginx("/petstore/v1/pets")), "x-tollgate-decision"), "<absent>");
+  const AuthzHandler explaining(world_.enforcer, AuthzOptions{.explain = true});
+  const Response allowed = explaining(Nginx("/petstore/v1/pets"), {});
+  EXPECT_EQ(allowed.result_int(), 200);
+  EXPECT_EQ(Header(allowed, "x-tollgate-decision").substr(0, 5), "allow");
+  const Response denied = explaining(Nginx("/petstore/v1/pets", false), {});
+  EXPECT_EQ(Header(denied, "x-tollgate-decision").substr(0, 18), "missing_credential");
+  const Response traefik = explaining(Traefik("GET", "/petstore/v1/owners", true), {});
+  EXPECT_EQ(Header(traefik, "x-tollgate-decision").substr(0, 18), "resource_not_found");
+}
+
+TEST_F(AuthzHandlerTest, DenialsAreLoggedWithoutTheKey) {
+  const AuthzHandler logging(world_.enforcer, AuthzOptions{.log_denials = true});
+  ::testing::internal::CaptureStderr();
+  Request request = Nginx("/petstore/v1/owners?api_key=tg_secret_in_query");
+  EXPECT_EQ(logging(request, {}).result_int(), 403);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("resource_not_found"), std::string::npos) << log;
+  EXPECT_EQ(log.find("tg_secret_in_query"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kApiKey), std::string::npos) << log;
+}
+
+TEST(XfccTest, UriOfTheLastElementIsThePrincipal) {
+  EXPECT_EQ(XfccUri("By=spiffe://cluster.local/ns/gw/sa/gw;Hash=abc;"
+                    "URI=spiffe://cluster.local/ns/shop/sa/web"),
+            "spiffe://cluster.local/ns/shop/sa/web");
+  EXPECT_EQ(XfccUri("URI=spiffe://a;Hash=1,Hash=2;Subject=\"CN=x, O=y;z\";URI=spiffe://b"),
+            "spiffe://b");
+  EXPECT_EQ(XfccUri("Hash=1;uri=\"spiffe://quoted\""), "spiffe://quoted");
+  EXPECT_EQ(XfccUri("URI=spiffe://a,Hash=2"), "");
+  EXPECT_EQ(XfccUri(""), "");
+}
+
 }  // namespace
 }  // namespace tollgate::adapters::http

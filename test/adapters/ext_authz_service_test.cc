@@ -258,5 +258,113 @@ TEST(ExtAuthzAnswerTest, WithoutMetadataOptionLeavesDynamicMetadataEmpty) {
   EXPECT_FALSE(response.has_dynamic_metadata());
 }
 
+// Facts the decision engine may add (backend JWT, query key, lifecycle, limits, reason): how
+// each travels in the CheckResponse.
+Decision RichAllow() {
+  Decision d;
+  d.code = DecisionCode::kAllow;
+  d.api_id = "api-petstore";
+  d.api_name = "Petstore";
+  d.api_version = "v1";
+  d.application_id = "app-mobile";
+  d.application_name = "Mobile";
+  d.subscriber = "alice";
+  d.plan = "Gold";
+  d.credential_query = "api_key";
+  d.credential_kind = "apiKey";
+  d.reason = "key valid";
+  d.deprecated_at = 1688169599;
+  d.sunset_at = 1735689600;  // 2025-01-01T00:00:00Z
+  d.backend_jwt = "eyJhbGciOiJSUzI1NiJ9.e30.sig";
+  d.backend_jwt_header = "x-backend-jwt";
+  d.limit = {true, "Gold", 100, 60, 99, 60, 0};
+  return d;
+}
+
+TEST(ExtAuthzRespondTest, AllowCarriesJwtQueryRemovalLifecycleAndLimitHeaders) {
+  fixture::PetstoreWorld world;
+  const ExtAuthzService service(world.enforcer, ExtAuthzOptions{.explain = true});
+  auth::CheckResponse response;
+  service.Respond(RichAllow(),
+                  MakeRequest("GET", "/petstore/v1/pets?api_key=k&x=1",
+                              {{"x-backend-jwt", "forged"}, {"x-tollgate-forged", "1"}}),
+                  &response);
+  ASSERT_TRUE(response.has_ok_response());
+  const auto& ok = response.ok_response();
+  EXPECT_EQ(HeaderValue(ok.headers(), "x-backend-jwt"), "eyJhbGciOiJSUzI1NiJ9.e30.sig");
+  EXPECT_EQ(FindHeader(ok.headers(), "x-backend-jwt")->append_action(),
+            core::HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+  ASSERT_EQ(ok.query_parameters_to_remove_size(), 1);
+  EXPECT_EQ(ok.query_parameters_to_remove(0), "api_key");
+  EXPECT_TRUE(Contains(ok.headers_to_remove(), "x-tollgate-forged"));
+  EXPECT_EQ(HeaderValue(ok.response_headers_to_add(), "Deprecation"), "@1688169599");
+  EXPECT_EQ(HeaderValue(ok.response_headers_to_add(), "Sunset"), "Wed, 01 Jan 2025 00:00:00 GMT");
+  EXPECT_EQ(HeaderValue(ok.response_headers_to_add(), "RateLimit"), "\"Gold\";r=99;t=60");
+  EXPECT_EQ(HeaderValue(ok.response_headers_to_add(), "x-tollgate-decision"),
+            "allow; reason=\"key valid\"");
+  const auto& facts = response.dynamic_metadata().fields();
+  EXPECT_EQ(facts.at("api_name").string_value(), "Petstore");
+  EXPECT_EQ(facts.at("api_version").string_value(), "v1");
+  EXPECT_EQ(facts.at("application_name").string_value(), "Mobile");
+  EXPECT_EQ(facts.at("subscriber").string_value(), "alice");
+  EXPECT_EQ(facts.at("plan").string_value(), "Gold");
+  EXPECT_EQ(facts.at("status").number_value(), 200);
+}
+
+TEST(ExtAuthzRespondTest, BearerChallengesFollowRfc6750) {
+  fixture::PetstoreWorld world;
+  const ExtAuthzService service(world.enforcer);
+  Decision d;
+  d.code = DecisionCode::kExpiredCredential;
+  d.credential_kind = "oauth2";
+  d.credential_header = "authorization";
+  auth::CheckResponse response;
+  service.Respond(d, MakeRequest("GET", "/petstore/v1/pets", {}), &response);
+  EXPECT_EQ(HeaderValue(response.denied_response().headers(), "www-authenticate"),
+            "Bearer realm=\"tollgate\", error=\"invalid_token\"");
+
+  d.code = DecisionCode::kInsufficientScope;
+  response.Clear();
+  service.Respond(d, MakeRequest("GET", "/petstore/v1/pets", {}), &response);
+  EXPECT_EQ(response.status().code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(response.denied_response().status().code(), ::envoy::type::v3::Forbidden);
+  EXPECT_EQ(HeaderValue(response.denied_response().headers(), "www-authenticate"),
+            "Bearer realm=\"tollgate\", error=\"insufficient_scope\"");
+  EXPECT_EQ(FindHeader(response.denied_response().headers(), "x-tollgate-decision"), nullptr);
+}
+
+TEST(ExtAuthzRespondTest, RateLimitedDenialCarriesRetryAfterAndExplain) {
+  fixture::PetstoreWorld world;
+  const ExtAuthzService service(world.enforcer, ExtAuthzOptions{.explain = true});
+  Decision d = RichAllow();
+  d.code = DecisionCode::kRateLimited;
+  d.reason = "plan \"Gold\" exhausted";
+  d.limit.remaining = 0;
+  d.limit.retry_after_seconds = 7;
+  auth::CheckResponse response;
+  service.Respond(d, MakeRequest("GET", "/petstore/v1/pets", {}), &response);
+  const auto& headers = response.denied_response().headers();
+  EXPECT_EQ(response.denied_response().status().code(), ::envoy::type::v3::TooManyRequests);
+  EXPECT_EQ(HeaderValue(headers, "Retry-After"), "7");
+  EXPECT_EQ(HeaderValue(headers, "x-tollgate-decision"),
+            "rate_limited; reason=\"plan \\\"Gold\\\" exhausted\"");
+  EXPECT_EQ(HeaderValue(headers, "Deprecation"), "@1688169599");
+}
+
+TEST_F(ExtAuthzServiceTest, HeadersAreFoundInBothFormsAndExtensionsAndPrincipalAreRead) {
+  // The key only in header_map although the map carries other headers.
+  auth::CheckRequest request = MakeRequest("GET", "/petstore/v1/pets", {{"accept", "*/*"}});
+  auto* key = request.mutable_attributes()->mutable_request()->mutable_http()
+                  ->mutable_header_map()->add_headers();
+  key->set_key("apikey");
+  key->set_raw_value(std::string(kApiKey));
+  (*request.mutable_attributes()->mutable_context_extensions())["tollgate_api"] = "api-petstore";
+  request.mutable_attributes()->mutable_source()->set_principal(
+      "spiffe://cluster.local/ns/shop/sa/web");
+  const auto response = Call(request);
+  EXPECT_EQ(response.status().code(), 0);
+  EXPECT_TRUE(response.has_ok_response());
+}
+
 }  // namespace
 }  // namespace tollgate::adapters::envoy

@@ -24,17 +24,21 @@ function loadAuthorization() {
 }
 
 /** A CheckRequest as Envoy sends it; `headerMap` uses the header_map (raw_value bytes) form. */
-function checkRequest({ method = 'GET', path: p, host = 'api.example.com', headers = {}, headerMap = false }) {
+function checkRequest({ method = 'GET', path: p, host = 'api.example.com', headers = {}, headerMap = false,
+  rawHeaders = {}, extensions, principal }) {
   const all = { ':authority': host, ':method': method, ':path': p, ':scheme': 'http', ...headers };
   const httpReq = { id: String(Date.now()), method, path: p, host, scheme: 'http', protocol: 'HTTP/1.1' };
   if (headerMap) {
     httpReq.header_map = { headers: Object.entries(all).map(([key, v]) => ({ key, raw_value: Buffer.from(v) })) };
   } else {
     httpReq.headers = all;
+    const raw = Object.entries(rawHeaders);
+    if (raw.length) httpReq.header_map = { headers: raw.map(([key, v]) => ({ key, raw_value: Buffer.from(v) })) };
   }
   return {
     attributes: {
-      source: { address: { socket_address: { address: '10.0.0.7', port_value: 51000 } } },
+      ...(extensions ? { context_extensions: extensions } : {}),
+      source: { address: { socket_address: { address: '10.0.0.7', port_value: 51000 } }, principal: principal || '' },
       destination: { address: { socket_address: { address: '10.0.0.1', port_value: 8080 } } },
       request: { http: httpReq },
     },
@@ -105,6 +109,29 @@ describe('Envoy ext_authz v3 over gRPC', () => {
   t('header_map form (raw_value bytes) works too', async () => {
     assertAllowed(await check({ path: '/petstore/v1/pets', headers: { apikey: fx.key.key }, headerMap: true }), 'apikey');
     assertDenied(await check({ path: '/petstore/v1/pets', headerMap: true }), 401, 16, 'missing_credential');
+  });
+
+  t('headers split over both forms, route extension and mesh principal are read', async () => {
+    const res = await check({
+      path: '/petstore/v1/pets', headers: { accept: '*/*' }, rawHeaders: { apikey: fx.key.key },
+      extensions: { tollgate_api: fx.api.id }, principal: 'spiffe://cluster.local/ns/shop/sa/web',
+    });
+    assertAllowed(res, 'apikey');
+  });
+
+  t('dynamic_metadata carries the facts for access logs', async () => {
+    const res = await check({ path: '/petstore/v1/pets', headers: { apikey: fx.key.key } });
+    const fields = (res.dynamic_metadata && res.dynamic_metadata.fields) || {};
+    // google.protobuf.Value comes back camel-cased (stringValue) whatever keepCase says.
+    const str = (k) => fields[k] && (fields[k].stringValue ?? fields[k].string_value);
+    assert.equal(str('code'), 'allow', JSON.stringify(res.dynamic_metadata));
+    assert.equal(str('api_id'), fx.api.id);
+    assert.equal(str('application_id'), fx.app.id);
+    assert.ok(str('api_name') && str('api_version') && str('plan'), JSON.stringify(fields));
+    assert.equal(fields.status.numberValue ?? fields.status.number_value, 200);
+    const denied = await check({ path: '/petstore/v1/pets' });
+    const code = denied.dynamic_metadata.fields.code;
+    assert.equal(code.stringValue ?? code.string_value, 'missing_credential');
   });
 
   t('missing key → 401 missing_credential (UNAUTHENTICATED)', async () => {

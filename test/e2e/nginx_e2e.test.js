@@ -12,6 +12,8 @@ describe('nginx gateway', () => {
   let key; // the key in use (replaced after the revocation test)
 
   before(async () => {
+    // --explain (as TOLLGATE_EXPLAIN): every answer names its decision in x-tollgate-decision.
+    process.env.TOLLGATE_EXPLAIN = '1';
     await stack.start();
     fx = await provision(stack);
     key = fx.key.key;
@@ -145,6 +147,19 @@ describe('nginx gateway', () => {
     expectStatus(await stack.gateway('GET', '/petstore/v1/pets', { apikey: key }), 200, 'first key after restart');
     assertProblem(await stack.gateway('GET', '/petstore/v1/pets', { apikey: 'tg_this-is-not-a-key' }), 401, 'invalid_credential');
     key = fresh.key;
+  });
+
+  t('--explain: the decision reaches the client through nginx, never the upstream', async () => {
+    const ok = expectStatus(await stack.gateway('GET', '/petstore/v1/pets', { apikey: key }), 200);
+    assert.match(ok.headers['x-tollgate-decision'] || '', /^allow\b/, JSON.stringify(ok.headers));
+    assert.equal(ok.json.headers['x-tollgate-decision'], undefined, 'not forwarded to the service');
+    const denied = await stack.gateway('GET', '/petstore/v1/owners', { apikey: key });
+    assertProblem(denied, 404, 'resource_not_found');
+    assert.match(denied.headers['x-tollgate-decision'] || '', /^resource_not_found\b/, JSON.stringify(denied.headers));
+    const spoofed = expectStatus(await stack.gateway('GET', '/petstore/v1/pets?x=1',
+      { apikey: key, 'x-tollgate-uri': '/admin', 'x-jwt-assertion': 'forged' }), 200);
+    assert.equal(spoofed.json.path, '/petstore/v1/pets?x=1', 'the client cannot choose the upstream URI');
+    assert.equal(spoofed.json.headers['x-jwt-assertion'], undefined, 'a client-sent backend JWT is dropped');
   });
 
   t('management API without credentials → 401', async () => {

@@ -2,10 +2,14 @@
 #include "adapters/envoy/ext_authz_service.h"
 
 #include <cstddef>
+#include <cstdio>
+#include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/struct.pb.h>
 #include <grpcpp/support/status.h>
 
@@ -41,9 +45,10 @@ std::string_view ValueOf(const core::HeaderValue& header) {
                                     : std::string_view(header.raw_value());
 }
 
-// The original request's headers, read in place from the proto. Envoy fills either the `headers`
-// map (keys lower case, repeated headers joined with ',') or, with encode_raw_headers, the
-// `header_map` list; a lookup never allocates.
+// The original request's headers, read in place from the proto. Envoy fills the `headers` map
+// (keys lower case, repeated headers joined with ','), or with encode_raw_headers the
+// `header_map` list (values in raw_value bytes); both are read, the map first. A lookup never
+// allocates.
 class ProtoHeaders final : public HeaderLookup {
  public:
   explicit ProtoHeaders(const HttpAttributes& http) : http_(http) {}
@@ -52,8 +57,7 @@ class ProtoHeaders final : public HeaderLookup {
     if (!http_.headers().empty()) {
       // Transparent lookup: no std::string is built for the key.
       const auto it = http_.headers().find(lower_name);
-      if (it == http_.headers().end()) return std::nullopt;
-      return std::string_view(it->second);
+      if (it != http_.headers().end()) return std::string_view(it->second);
     }
     for (const core::HeaderValue& header : http_.header_map().headers()) {
       if (EqualsLower(header.key(), lower_name)) return ValueOf(header);
@@ -64,10 +68,7 @@ class ProtoHeaders final : public HeaderLookup {
   // Calls fn(name) for every header name of the original request.
   template <class Fn>
   void ForEachName(Fn&& fn) const {
-    if (!http_.headers().empty()) {
-      for (const auto& [name, value] : http_.headers()) fn(std::string_view(name));
-      return;
-    }
+    for (const auto& [name, value] : http_.headers()) fn(std::string_view(name));
     for (const core::HeaderValue& header : http_.header_map().headers()) {
       fn(std::string_view(header.key()));
     }
@@ -92,6 +93,7 @@ void SetFact(google::protobuf::Struct* metadata, const char* key, std::string_vi
 
 void FillMetadata(const Decision& decision, google::protobuf::Struct* metadata) {
   SetFact(metadata, "code", CodeName(decision.code));
+  (*metadata->mutable_fields())["status"].set_number_value(decision.http_status());
   SetFact(metadata, "api_id", decision.api_id);
   SetFact(metadata, "api_name", decision.api_name);
   SetFact(metadata, "api_version", decision.api_version);
@@ -99,9 +101,27 @@ void FillMetadata(const Decision& decision, google::protobuf::Struct* metadata) 
   SetFact(metadata, "application_name", decision.application_name);
   SetFact(metadata, "subscriber", decision.subscriber);
   SetFact(metadata, "plan", decision.plan);
+  SetFact(metadata, "credential_kind", decision.credential_kind);
 }
 
-void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers,
+// The backend JWT's header: the decision's, else the conventional one.
+std::string_view BackendJwtHeader(const Decision& decision) {
+  return decision.backend_jwt_header.empty() ? std::string_view("x-jwt-assertion")
+                                             : decision.backend_jwt_header;
+}
+
+template <class Headers>
+void AddClientHeaders(const Decision& decision, bool explain, Headers* headers) {
+  for (const auto& header : enforce::LimitHeadersFor(decision)) {
+    AddHeader(headers, header.name, header.value);
+  }
+  for (const auto& header : enforce::LifecycleHeadersFor(decision)) {
+    AddHeader(headers, header.name, header.value);
+  }
+  if (explain) AddHeader(headers, enforce::kExplainHeader, enforce::ExplainValue(decision));
+}
+
+void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers, bool explain,
                  auth::CheckResponse* response) {
   response->mutable_status()->set_code(grpc::StatusCode::OK);
   auth::OkHttpResponse* ok = response->mutable_ok_response();
@@ -109,12 +129,16 @@ void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers,
   for (const enforce::HeaderPair& header : upstream) {
     AddHeader(ok->mutable_headers(), header.name, header.value);
   }
-  // RateLimit headers go to the client's response (OkHttpResponse.response_headers_to_add).
-  for (const auto& header : enforce::LimitHeadersFor(decision)) {
-    AddHeader(ok->mutable_response_headers_to_add(), header.name, header.value);
-  }
+  const bool has_jwt = !decision.backend_jwt.empty();
+  if (has_jwt) AddHeader(ok->mutable_headers(), BackendJwtHeader(decision), decision.backend_jwt);
+  // RateLimit, Deprecation and Sunset go to the client's response.
+  AddClientHeaders(decision, explain, ok->mutable_response_headers_to_add());
   if (!decision.credential_header.empty()) {
     ok->add_headers_to_remove(decision.credential_header.data(), decision.credential_header.size());
+  }
+  if (!decision.credential_query.empty()) {
+    ok->add_query_parameters_to_remove(decision.credential_query.data(),
+                                       decision.credential_query.size());
   }
   // A client-sent x-tollgate-* header that Tollgate does not overwrite (its fact is empty) would
   // otherwise reach the service looking authoritative.
@@ -123,11 +147,12 @@ void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers,
     for (const enforce::HeaderPair& header : upstream) {
       if (EqualsLower(name, header.name)) return;
     }
+    if (has_jwt && EqualsLower(name, BackendJwtHeader(decision))) return;
     ok->add_headers_to_remove(name.data(), name.size());
   });
 }
 
-void FillDenied(const Decision& decision, auth::CheckResponse* response) {
+void FillDenied(const Decision& decision, bool explain, auth::CheckResponse* response) {
   const int status = decision.http_status();
   const std::string_view code = CodeName(decision.code);
   response->mutable_status()->set_code(status == 401 ? grpc::StatusCode::UNAUTHENTICATED
@@ -143,19 +168,100 @@ void FillDenied(const Decision& decision, auth::CheckResponse* response) {
   denied->set_body(enforce::ProblemBody(decision));
   AddHeader(denied->mutable_headers(), "content-type", enforce::kProblemContentType);
   AddHeader(denied->mutable_headers(), "x-tollgate-code", code);
-  if (status == 401) {
-    const std::string challenge = enforce::WwwAuthenticate(decision);
-    if (!challenge.empty()) AddHeader(denied->mutable_headers(), "www-authenticate", challenge);
-  }
-  for (const auto& header : enforce::LimitHeadersFor(decision)) {
-    AddHeader(denied->mutable_headers(), header.name, header.value);
-  }
+  const std::string challenge = enforce::WwwAuthenticate(decision);
+  if (!challenge.empty()) AddHeader(denied->mutable_headers(), "www-authenticate", challenge);
+  AddClientHeaders(decision, explain, denied->mutable_headers());
 }
+
+void Fill(const Decision& decision, const ProtoHeaders& headers, const ExtAuthzOptions& options,
+          auth::CheckResponse* response) {
+  if (decision.allowed()) {
+    FillAllowed(decision, headers, options.explain, response);
+  } else {
+    FillDenied(decision, options.explain, response);
+  }
+  if (options.dynamic_metadata) FillMetadata(decision, response->mutable_dynamic_metadata());
+}
+
+// One call's messages on an arena whose first block lives inside the holder, so a typical call
+// allocates nothing; holders are pooled and reset on release.
+class ArenaPool;
+
+class ArenaHolder final : public grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse> {
+ public:
+  explicit ArenaHolder(ArenaPool& pool) : pool_(pool), arena_(Options(block_)) {}
+  void Prepare() {
+    set_request(google::protobuf::Arena::CreateMessage<auth::CheckRequest>(&arena_));
+    set_response(google::protobuf::Arena::CreateMessage<auth::CheckResponse>(&arena_));
+  }
+  void Release() override;
+
+ private:
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kBlockBytes;
+    return options;
+  }
+  static constexpr size_t kBlockBytes = 16 * 1024;
+
+  ArenaPool& pool_;
+  alignas(16) char block_[kBlockBytes];
+  google::protobuf::Arena arena_;
+  friend class ArenaPool;
+};
+
+class ArenaPool final : public CheckMessageAllocator {
+ public:
+  ~ArenaPool() override {
+    for (ArenaHolder* holder : free_) delete holder;
+  }
+  grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse>* AllocateMessages() override {
+    ArenaHolder* holder = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        holder = free_.back();
+        free_.pop_back();
+      }
+    }
+    if (holder == nullptr) holder = new ArenaHolder(*this);
+    holder->Prepare();
+    return holder;
+  }
+  void Put(ArenaHolder* holder) {
+    holder->arena_.Reset();
+    {
+      std::lock_guard lock(mu_);
+      if (free_.size() < kMaxPooled) {
+        free_.push_back(holder);
+        return;
+      }
+    }
+    delete holder;
+  }
+
+ private:
+  static constexpr size_t kMaxPooled = 4096;
+  std::mutex mu_;
+  std::vector<ArenaHolder*> free_;  // guarded by mu_
+};
+
+void ArenaHolder::Release() { pool_.Put(this); }
 
 }  // namespace
 
+std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator() {
+  return std::make_unique<ArenaPool>();
+}
+
 ExtAuthzService::ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options)
-    : enforcer_(enforcer), options_(options) {}
+    : enforcer_(enforcer), options_(options) {
+  if (options_.arena_messages) {
+    allocator_ = NewArenaCheckAllocator();
+    SetMessageAllocatorFor_Check(allocator_.get());
+  }
+}
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context,
                                                  const auth::CheckRequest* request,
@@ -170,25 +276,34 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* co
 
 void ExtAuthzService::Answer(const auth::CheckRequest& request,
                              auth::CheckResponse* response) const {
-  const HttpAttributes& http = request.attributes().request().http();
+  const auth::AttributeContext& attributes = request.attributes();
+  const HttpAttributes& http = attributes.request().http();
   const ProtoHeaders headers(http);
   AccessRequest access;
   access.method = http.method();
   access.host = http.host();
   access.path = http.path();
   access.headers = &headers;
-  // The downstream client as Envoy saw it (for IP-keyed limits).
-  const auto& source = request.attributes().source().address().socket_address();
-  access.client_address = source.address();
+  // The downstream client as Envoy saw it (for IP-keyed limits) and its mesh identity.
+  access.client_address = attributes.source().address().socket_address().address();
+  access.principal = attributes.source().principal();
+  if (!attributes.context_extensions().empty()) {
+    const auto hint = attributes.context_extensions().find(std::string_view("tollgate_api"));
+    if (hint != attributes.context_extensions().end()) access.api_hint = hint->second;
+  }
 
   enforcer_.Check(access, [&](const Decision& decision) {
-    if (decision.allowed()) {
-      FillAllowed(decision, headers, response);
-    } else {
-      FillDenied(decision, response);
+    Fill(decision, headers, options_, response);
+    if (options_.log_denials && !decision.allowed()) {
+      const std::string line = enforce::DenialLogLine(decision, access);
+      std::fprintf(stderr, "[ext_authz] debug: %s\n", line.c_str());
     }
-    if (options_.dynamic_metadata) FillMetadata(decision, response->mutable_dynamic_metadata());
   });
+}
+
+void ExtAuthzService::Respond(const Decision& decision, const auth::CheckRequest& request,
+                              auth::CheckResponse* response) const {
+  Fill(decision, ProtoHeaders(request.attributes().request().http()), options_, response);
 }
 
 }  // namespace tollgate::adapters::envoy

@@ -3,32 +3,57 @@
 // logic lives here (see enforce/decider.h, enforce/response.h).
 #pragma once
 
+#include <memory>
+
+#include <grpcpp/support/message_allocator.h>
+
 #include "enforce/enforcer.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 
 namespace tollgate::adapters::envoy {
 
 struct ExtAuthzOptions {
-  // Fill CheckResponse.dynamic_metadata with the decision's facts (code, api_id, application_id,
-  // plan, …) so that Envoy access logs and later filters can read them under the ext_authz
-  // filter's namespace. Costs a few small allocations per call; off saves them.
+  // Fill CheckResponse.dynamic_metadata with the decision's facts (code, status, api_id,
+  // api_name, api_version, application_id, application_name, subscriber, plan, credential_kind)
+  // so that Envoy access logs and later filters can read them under the ext_authz filter's
+  // namespace (%DYNAMIC_METADATA(envoy.filters.http.ext_authz:application_id)%). Costs a few small
+  // allocations per call; off saves them.
   bool dynamic_metadata = true;
+  // Add `x-tollgate-decision: <code>; reason="…"` to every answer the client sees (serve
+  // --explain). For debugging a gateway set-up; off in production.
+  bool explain = false;
+  // Write one line per denied decision to stderr (serve --debug). Never carries a secret.
+  bool log_denials = false;
+  // Allocate each call's CheckRequest and CheckResponse on a pooled protobuf arena (one reset per
+  // call instead of an allocation per header string and map node).
+  bool arena_messages = true;
 };
+
+using CheckMessageAllocator =
+    grpc::MessageAllocator<::envoy::service::auth::v3::CheckRequest,
+                           ::envoy::service::auth::v3::CheckResponse>;
+// The pooled-arena allocator ExtAuthzService uses (arena_messages); also for the benchmark's
+// baseline server. Thread-safe.
+std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator();
 
 // The gRPC ext_authz v3 service (callback API). Check() decides inline on the calling gRPC thread
 // and never blocks: the decision reads an immutable snapshot.
 //
 // Request translation: method, host (:authority) and path (with query) come from
-// attributes.request.http; headers are read from its `headers` map (Envoy lower-cases the keys),
-// or from `header_map` when `headers` is empty (Envoy with encode_raw_headers), taking raw_value
-// when set and value otherwise.
+// attributes.request.http; headers are read from its `headers` map (Envoy lower-cases the keys)
+// and from `header_map` (Envoy with encode_raw_headers), taking raw_value when set and value
+// otherwise. context_extensions["tollgate_api"] (set per route) → AccessRequest.api_hint;
+// source.principal (the peer's SPIFFE ID under mTLS) → principal;
+// source.address.socket_address.address → client_address.
 //
-// Answer on allow: status OK, ok_response.headers = the x-tollgate-* upstream headers with
-// append_action OVERWRITE_IF_EXISTS_OR_ADD (a client cannot spoof them), headers_to_remove = the
-// credential header plus any other x-tollgate-* header the client sent.
+// Answer on allow: status OK; ok_response.headers = the x-tollgate-* upstream headers and the
+// backend JWT (in Decision.backend_jwt_header) with append_action OVERWRITE_IF_EXISTS_OR_ADD (a
+// client cannot spoof them); headers_to_remove = the credential header plus any other
+// x-tollgate-* header the client sent; query_parameters_to_remove = the credential query
+// parameter; response_headers_to_add = RateLimit*, Deprecation, Sunset (and the explain header).
 // Answer on deny: status UNAUTHENTICATED for a 401, PERMISSION_DENIED otherwise; denied_response
-// with the decision's HTTP status, the problem+json body, content-type, x-tollgate-code and, for
-// a 401, www-authenticate.
+// with the decision's HTTP status, the problem+json body, content-type, x-tollgate-code,
+// WWW-Authenticate (enforce::WwwAuthenticate), RateLimit*/Retry-After, Deprecation/Sunset.
 //
 // Thread-safe; the Enforcer must outlive the service.
 class ExtAuthzService final : public ::envoy::service::auth::v3::Authorization::CallbackService {
@@ -44,9 +69,15 @@ class ExtAuthzService final : public ::envoy::service::auth::v3::Authorization::
   void Answer(const ::envoy::service::auth::v3::CheckRequest& request,
               ::envoy::service::auth::v3::CheckResponse* response) const;
 
+  // The answer half alone: fills `response` (expected empty) for `decision` taken on `request`.
+  // For tests of facts the decision engine may not produce yet.
+  void Respond(const Decision& decision, const ::envoy::service::auth::v3::CheckRequest& request,
+               ::envoy::service::auth::v3::CheckResponse* response) const;
+
  private:
   const enforce::Enforcer& enforcer_;
   ExtAuthzOptions options_;
+  std::unique_ptr<CheckMessageAllocator> allocator_;
 };
 
 }  // namespace tollgate::adapters::envoy

@@ -27,6 +27,12 @@ std::string ListenUri(const std::string& address, uint16_t port) {
 
 }  // namespace
 
+void ApplyServerSettings(grpc::ServerBuilder& builder) {
+  // gRPC turns SO_REUSEPORT on by default on Linux, so two enforcers could silently split one
+  // port; a taken port must be a start-up error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+}
+
 struct GrpcServer::Impl {
   Impl(const enforce::Enforcer& enforcer, ExtAuthzOptions options) : ext_authz(enforcer, options) {}
 
@@ -62,9 +68,7 @@ Status GrpcServer::Start(const std::string& address, uint16_t port) {
   int selected_port = 0;
   const std::string uri = ListenUri(address, port);
   builder.AddListeningPort(uri, grpc::InsecureServerCredentials(), &selected_port);
-  // gRPC turns SO_REUSEPORT on by default on Linux, so two enforcers could silently split one
-  // port; a taken port must be a start-up error instead.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  ApplyServerSettings(builder);
   builder.RegisterService(&impl_->ext_authz);
   for (grpc::Service* service : impl_->extra_services) builder.RegisterService(service);
 

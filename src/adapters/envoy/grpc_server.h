@@ -13,9 +13,14 @@
 
 namespace grpc {
 class Service;
+class ServerBuilder;
 }  // namespace grpc
 
 namespace tollgate::adapters::envoy {
+
+// The server settings GrpcServer uses (port reuse off, polling and thread settings), for
+// benchmarks that must run a baseline service under exactly the same setup.
+void ApplyServerSettings(grpc::ServerBuilder& builder);
 
 // Owns an ExtAuthzService and the grpc::Server. Lifecycle: construct → AddService()* → Start() →
 // Stop() (also done by the destructor). Start/Stop/port are safe to call from any thread.

@@ -2,15 +2,15 @@
 // → AccessRequest; Decision → each gateway's expected answer.
 #include "adapters/http/authz_handler.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/fields.hpp>
+#include <vector>
 
 #include "core/access.h"
 #include "enforce/response.h"
@@ -19,90 +19,90 @@
 namespace tollgate::adapters::http {
 namespace {
 
-namespace beast_http = boost::beast::http;
+using tollgate::http::FieldView;
+using tollgate::http::NameEquals;
 using tollgate::http::Request;
+using tollgate::http::RequestHead;
 using tollgate::http::Response;
+using tollgate::http::ResponseSink;
 
 constexpr std::string_view kTollgatePrefix = "x-tollgate-";
 
-std::string_view View(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool HasTollgatePrefix(std::string_view name) {
   return name.size() >= kTollgatePrefix.size() &&
-         EqualsIgnoreCase(name.substr(0, kTollgatePrefix.size()), kTollgatePrefix);
+         NameEquals(name.substr(0, kTollgatePrefix.size()), kTollgatePrefix);
 }
 
 // The original request's headers are the authz request's own headers (all three gateways
-// forward them). Beast compares field names case-insensitively and without allocating.
-class FieldsLookup final : public HeaderLookup {
+// forward them).
+class HeadLookup final : public HeaderLookup {
  public:
-  explicit FieldsLookup(const beast_http::fields& fields) : fields_(fields) {}
+  explicit HeadLookup(const RequestHead& head) : head_(head) {}
   std::optional<std::string_view> Get(std::string_view lower_name) const override {
-    const auto it = fields_.find(lower_name);
-    if (it == fields_.end()) return std::nullopt;
-    return View(it->value());
+    return head_.Get(lower_name);
   }
 
  private:
-  const beast_http::fields& fields_;
+  const RequestHead& head_;
 };
 
-std::optional<std::string_view> Field(const Request& request, std::string_view name) {
-  const auto it = request.find(name);
-  if (it == request.end()) return std::nullopt;
-  return View(it->value());
+std::string_view FieldOr(const RequestHead& request, std::string_view name,
+                         std::string_view fallback) {
+  return request.Get(name).value_or(fallback);
 }
 
-std::string_view FieldOr(const Request& request, std::string_view name, std::string_view fallback) {
-  return Field(request, name).value_or(fallback);
+void Problem(ResponseSink& sink, unsigned status, std::string_view code, std::string_view detail) {
+  const Response problem = tollgate::http::Problem(status, code, detail);
+  sink.Status(status);
+  sink.Header("Content-Type", enforce::kProblemContentType);
+  sink.Body(problem.body());
 }
 
-Response Make(unsigned status, const Request& request) {
-  Response response;
-  response.result(status);
-  response.version(request.version());
-  return response;
+void Incomplete(ResponseSink& sink, std::string_view missing) {
+  Problem(sink, 500, "authz_request_incomplete",
+          std::string(missing) +
+              " is missing: the gateway is not configured to pass the original request");
 }
 
-// Empty body with an explicit Content-Length: 0 — nginx reuses the auth connection only then.
-Response Finish(Response response) {
-  response.prepare_payload();
-  return response;
+// The backend JWT's header: the decision's, else the conventional one.
+std::string_view BackendJwtHeader(const Decision& decision) {
+  return decision.backend_jwt_header.empty() ? std::string_view("x-jwt-assertion")
+                                             : decision.backend_jwt_header;
 }
 
-Response Incomplete(const Request& request, std::string_view missing) {
-  return tollgate::http::Problem(500, "authz_request_incomplete",
-                                 std::string(missing) +
-                                     " is missing: the gateway is not configured to pass the "
-                                     "original request",
-                                 {}, request.version());
-}
-
-void AddUpstreamHeaders(const Decision& decision, Response& response) {
+void AddUpstreamHeaders(const Decision& decision, ResponseSink& sink) {
   for (const enforce::HeaderPair& header : enforce::UpstreamHeadersFor(decision)) {
-    response.set(header.name, header.value);
+    sink.Header(header.name, header.value);
   }
+  if (!decision.backend_jwt.empty()) sink.Header(BackendJwtHeader(decision), decision.backend_jwt);
 }
 
-void AddLimitHeaders(const Decision& decision, Response& response) {
-  for (const auto& header : enforce::LimitHeadersFor(decision)) response.set(header.name, header.value);
+// RateLimit*, Retry-After, Deprecation, Sunset and the explain header: for the client.
+void AddClientHeaders(const Decision& decision, bool explain, ResponseSink& sink) {
+  if (decision.limit.present) {
+    for (const auto& header : enforce::LimitHeadersFor(decision)) {
+      sink.Header(header.name, header.value);
+    }
+  }
+  if (decision.deprecated_at != 0 || decision.sunset_at != 0) {
+    for (const auto& header : enforce::LifecycleHeadersFor(decision)) {
+      sink.Header(header.name, header.value);
+    }
+  }
+  if (explain) sink.Header(enforce::kExplainHeader, enforce::ExplainValue(decision));
+}
+
+void AddChallenge(const Decision& decision, ResponseSink& sink) {
+  if (decision.http_status() != 401 && decision.code != DecisionCode::kInsufficientScope) return;
+  const std::string challenge = enforce::WwwAuthenticate(decision);
+  if (!challenge.empty()) sink.Header("WWW-Authenticate", challenge);
 }
 
 // The client's address as the gateway reports it: X-Real-IP (nginx), else the last entry of
 // X-Forwarded-For (the one the gateway itself appended), else empty.
-std::string_view ClientAddress(const Request& request) {
-  if (auto real = Field(request, "x-real-ip"); real && !real->empty()) return *real;
-  if (auto xff = Field(request, "x-forwarded-for"); xff && !xff->empty()) {
+std::string_view ClientAddress(const RequestHead& request) {
+  if (auto real = request.Get("x-real-ip"); real && !real->empty()) return *real;
+  if (auto xff = request.Get("x-forwarded-for"); xff && !xff->empty()) {
     std::string_view last = xff->substr(xff->rfind(',') + 1);
     while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
     while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
@@ -111,30 +111,60 @@ std::string_view ClientAddress(const Request& request) {
   return {};
 }
 
-void AddChallenge(const Decision& decision, Response& response) {
-  if (decision.http_status() != 401) return;
-  const std::string challenge = enforce::WwwAuthenticate(decision);
-  if (!challenge.empty()) response.set(beast_http::field::www_authenticate, challenge);
+}  // namespace
+
+// The URI= value of the last element of an x-forwarded-client-cert header (Envoy's format:
+// elements separated by ',', pairs by ';', values optionally double-quoted). The last element is
+// the one the nearest proxy added about its own client. Empty when absent.
+std::string_view XfccUri(std::string_view xfcc) {
+  // Find the start of the last element, honouring quotes.
+  size_t start = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < xfcc.size(); ++i) {
+    if (xfcc[i] == '\\' && quoted) {
+      ++i;
+    } else if (xfcc[i] == '"') {
+      quoted = !quoted;
+    } else if (xfcc[i] == ',' && !quoted) {
+      start = i + 1;
+    }
+  }
+  std::string_view element = xfcc.substr(start);
+  while (!element.empty()) {
+    size_t end = 0;
+    quoted = false;
+    for (; end < element.size(); ++end) {
+      if (element[end] == '\\' && quoted) {
+        ++end;
+      } else if (element[end] == '"') {
+        quoted = !quoted;
+      } else if (element[end] == ';' && !quoted) {
+        break;
+      }
+    }
+    std::string_view pair = element.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && NameEquals(pair.substr(0, eq), "uri")) {
+      std::string_view value = pair.substr(eq + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+    element.remove_prefix(std::min(element.size(), end + 1));
+  }
+  return {};
 }
 
-// The client-facing denial every convention but nginx's subrequest uses.
-Response ProblemAnswer(const Decision& decision, unsigned status, const Request& request) {
-  Response response = Make(status, request);
-  response.set(beast_http::field::content_type, enforce::kProblemContentType);
-  response.set("x-tollgate-code", CodeName(decision.code));
-  AddChallenge(decision, response);
-  AddLimitHeaders(decision, response);
-  response.body() = enforce::ProblemBody(decision);
-  return Finish(std::move(response));
-}
+namespace {
 
-// Allow for Traefik and nginx: 200, empty, the upstream headers for the gateway to copy (and the
-// RateLimit headers, which nginx can copy to the client's answer).
-Response AllowAnswer(const Decision& decision, const Request& request) {
-  Response response = Make(200, request);
-  AddUpstreamHeaders(decision, response);
-  AddLimitHeaders(decision, response);
-  return Finish(std::move(response));
+AccessRequest AccessFor(const RequestHead& request, const HeadLookup& headers) {
+  AccessRequest access;
+  access.headers = &headers;
+  access.client_address = ClientAddress(request);
+  if (auto xfcc = request.Get("x-forwarded-client-cert")) access.principal = XfccUri(*xfcc);
+  return access;
 }
 
 std::optional<DecisionCode> CodeFromName(std::string_view name) {
@@ -152,143 +182,199 @@ std::optional<unsigned> ParseErrorStatus(std::string_view text) {
   return status;
 }
 
+// The client-facing denial every convention but nginx's subrequest uses.
+void ProblemAnswer(const Decision& decision, bool explain, ResponseSink& sink) {
+  sink.Status(static_cast<unsigned>(decision.http_status()));
+  sink.Header("Content-Type", enforce::kProblemContentType);
+  sink.Header("x-tollgate-code", CodeName(decision.code));
+  AddChallenge(decision, sink);
+  AddClientHeaders(decision, explain, sink);
+  sink.Body(enforce::ProblemBody(decision));
+}
+
 // /_tollgate/denied: the client's answer after an nginx auth_request denial.
-Response RenderDenied(const Request& request) {
+void RenderDenied(const RequestHead& request, ResponseSink& sink) {
   const std::optional<DecisionCode> code = CodeFromName(FieldOr(request, "x-tollgate-code", {}));
-  if (!code) {
-    return tollgate::http::Problem(403, "forbidden", "Access to this resource is denied.", {},
-                                   request.version());
-  }
+  if (!code) return Problem(sink, 403, "forbidden", "Access to this resource is denied.");
   Decision decision;
   decision.code = *code;
   unsigned status = static_cast<unsigned>(decision.http_status());
-  if (const auto given = Field(request, "x-tollgate-status")) {
+  if (const auto given = request.Get("x-tollgate-status")) {
     const std::optional<unsigned> parsed = ParseErrorStatus(*given);
     if (!parsed) {
-      return tollgate::http::Problem(500, "authz_denied_status_invalid",
-                                     "X-Tollgate-Status must be a 4xx or 5xx status", {},
-                                     request.version());
+      return Problem(sink, 500, "authz_denied_status_invalid",
+                     "X-Tollgate-Status must be a 4xx or 5xx status");
     }
     status = *parsed;
   }
-  Response response = Make(status, request);
-  response.set(beast_http::field::content_type, enforce::kProblemContentType);
-  response.set("x-tollgate-code", CodeName(decision.code));
+  sink.Status(status);
+  sink.Header("Content-Type", enforce::kProblemContentType);
+  sink.Header("x-tollgate-code", CodeName(decision.code));
   if (status == 401) {
     // The subrequest's challenge names the real credential header; rendering it here can not.
-    const auto passed = Field(request, "x-tollgate-www-authenticate");
+    const auto passed = request.Get("x-tollgate-www-authenticate");
     if (passed && !passed->empty()) {
-      response.set(beast_http::field::www_authenticate, *passed);
+      sink.Header("WWW-Authenticate", *passed);
     } else {
-      AddChallenge(decision, response);
+      AddChallenge(decision, sink);
     }
   }
-  if (const auto retry_after = Field(request, "x-tollgate-retry-after");
+  if (const auto retry_after = request.Get("x-tollgate-retry-after");
       retry_after && !retry_after->empty()) {
-    response.set(beast_http::field::retry_after, *retry_after);
+    sink.Header("Retry-After", *retry_after);
   }
-  response.body() = enforce::ProblemBody(decision);
-  return Finish(std::move(response));
+  sink.Body(enforce::ProblemBody(decision));
+}
+
+// Writes into a Beast response (the general-purpose server's and the tests' shape).
+class BeastSink final : public ResponseSink {
+ public:
+  explicit BeastSink(Response& response) : response_(response) {}
+  void Status(unsigned status) override { response_.result(status); }
+  void Header(std::string_view name, std::string_view value) override {
+    response_.insert(name, value);
+  }
+  void Body(std::string_view body) override { response_.body().assign(body); }
+
+ private:
+  Response& response_;
+};
+
+void LogDenial(const Decision& decision, const AccessRequest& access) {
+  const std::string line = enforce::DenialLogLine(decision, access);
+  std::fprintf(stderr, "[authz] debug: %s\n", line.c_str());
 }
 
 }  // namespace
 
-AuthzHandler::AuthzHandler(const enforce::Enforcer& enforcer, std::string envoy_path_prefix)
-    : enforcer_(&enforcer), envoy_path_prefix_(std::move(envoy_path_prefix)) {}
+AuthzHandler::AuthzHandler(const enforce::Enforcer& enforcer, AuthzOptions options)
+    : enforcer_(&enforcer), options_(std::move(options)) {}
+
+void AuthzHandler::operator()(const RequestHead& request, ResponseSink& sink) const {
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  if (path == "/_tollgate/nginx") return Nginx(request, sink);
+  if (path == "/_tollgate/traefik") return Traefik(request, sink);
+  if (path == "/_tollgate/denied") return RenderDenied(request, sink);
+  if (path == "/_tollgate/healthz") {
+    sink.Status(200);
+    sink.Header("Content-Type", "text/plain");
+    sink.Body("ok");
+    return;
+  }
+  Envoy(request, sink);
+}
 
 Response AuthzHandler::operator()(const Request& request,
-                                  const tollgate::http::RequestContext& /*context*/) const {
-  const std::string_view target = View(request.target());
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/_tollgate/nginx") return Nginx(request);
-  if (path == "/_tollgate/traefik") return Traefik(request);
-  if (path == "/_tollgate/denied") return RenderDenied(request);
-  if (path == "/_tollgate/healthz") {
-    Response response = Make(200, request);
-    response.set(beast_http::field::content_type, "text/plain");
-    response.body() = "ok";
-    return Finish(std::move(response));
+                                  const tollgate::http::RequestContext& context) const {
+  std::vector<FieldView> fields;
+  fields.reserve(16);
+  for (const auto& field : request) {
+    fields.push_back({{field.name_string().data(), field.name_string().size()},
+                      {field.value().data(), field.value().size()}});
   }
-  return Envoy(request);
+  RequestHead head;
+  head.method = {request.method_string().data(), request.method_string().size()};
+  head.target = {request.target().data(), request.target().size()};
+  head.version = request.version();
+  head.fields = fields.data();
+  head.field_count = fields.size();
+  head.remote_address = context.remote_address;
+  Response response;
+  response.result(200);
+  response.version(request.version());
+  BeastSink sink(response);
+  (*this)(head, sink);
+  response.prepare_payload();
+  return response;
 }
 
-Response AuthzHandler::Nginx(const Request& request) const {
-  const std::optional<std::string_view> uri = Field(request, "x-original-uri");
-  if (!uri) return Incomplete(request, "X-Original-URI");
-  const FieldsLookup headers(request);
-  AccessRequest access;
-  access.method = FieldOr(request, "x-original-method", View(request.method_string()));
+void AuthzHandler::Nginx(const RequestHead& request, ResponseSink& sink) const {
+  const std::optional<std::string_view> uri = request.Get("x-original-uri");
+  if (!uri) return Incomplete(sink, "X-Original-URI");
+  const HeadLookup headers(request);
+  AccessRequest access = AccessFor(request, headers);
+  access.method = FieldOr(request, "x-original-method", request.method);
   access.host = FieldOr(request, "x-original-host", FieldOr(request, "host", {}));
   access.path = *uri;
-  access.headers = &headers;
-  access.client_address = ClientAddress(request);
-  return enforcer_->Check(access, [&](const Decision& decision) {
-    if (decision.allowed()) return AllowAnswer(decision, request);
+  enforcer_->Check(access, [&](const Decision& decision) {
+    if (decision.allowed()) {
+      sink.Status(200);
+      AddUpstreamHeaders(decision, sink);
+      AddClientHeaders(decision, options_.explain, sink);
+      if (!decision.credential_query.empty()) {
+        sink.Header("x-tollgate-uri",
+                    enforce::WithoutQueryParameter(*uri, decision.credential_query));
+      }
+      return;
+    }
+    if (options_.log_denials) LogDenial(decision, access);
     const int status = decision.http_status();
-    Response response = Make(status == 401 ? 401 : 403, request);
-    response.set("x-tollgate-status", std::to_string(status));
-    response.set("x-tollgate-code", CodeName(decision.code));
-    AddChallenge(decision, response);
-    AddLimitHeaders(decision, response);
-    return Finish(std::move(response));
+    sink.Status(status == 401 ? 401 : 403);
+    char digits[8];
+    const auto end = std::to_chars(digits, digits + sizeof digits, status).ptr;
+    sink.Header("x-tollgate-status", std::string_view(digits, static_cast<size_t>(end - digits)));
+    sink.Header("x-tollgate-code", CodeName(decision.code));
+    AddChallenge(decision, sink);
+    AddClientHeaders(decision, options_.explain, sink);
   });
 }
 
-Response AuthzHandler::Traefik(const Request& request) const {
-  const std::optional<std::string_view> uri = Field(request, "x-forwarded-uri");
-  if (!uri) return Incomplete(request, "X-Forwarded-Uri");
-  const FieldsLookup headers(request);
-  AccessRequest access;
-  access.method = FieldOr(request, "x-forwarded-method", View(request.method_string()));
+void AuthzHandler::Traefik(const RequestHead& request, ResponseSink& sink) const {
+  const std::optional<std::string_view> uri = request.Get("x-forwarded-uri");
+  if (!uri) return Incomplete(sink, "X-Forwarded-Uri");
+  const HeadLookup headers(request);
+  AccessRequest access = AccessFor(request, headers);
+  access.method = FieldOr(request, "x-forwarded-method", request.method);
   access.host = FieldOr(request, "x-forwarded-host", FieldOr(request, "host", {}));
   access.path = *uri;
-  access.headers = &headers;
-  access.client_address = ClientAddress(request);
-  return enforcer_->Check(access, [&](const Decision& decision) {
-    if (decision.allowed()) return AllowAnswer(decision, request);
-    return ProblemAnswer(decision, static_cast<unsigned>(decision.http_status()), request);
+  enforcer_->Check(access, [&](const Decision& decision) {
+    if (decision.allowed()) {
+      sink.Status(200);
+      AddUpstreamHeaders(decision, sink);
+      AddClientHeaders(decision, options_.explain, sink);
+      return;
+    }
+    if (options_.log_denials) LogDenial(decision, access);
+    ProblemAnswer(decision, options_.explain, sink);
   });
 }
 
-Response AuthzHandler::Envoy(const Request& request) const {
-  std::string_view path = View(request.target());
+void AuthzHandler::Envoy(const RequestHead& request, ResponseSink& sink) const {
+  std::string_view path = request.target;
   // Envoy sends path_prefix + original path; the prefix only counts at a segment boundary.
-  const std::string_view prefix = envoy_path_prefix_;
+  const std::string_view prefix = options_.envoy_path_prefix;
   if (!prefix.empty() && path.substr(0, prefix.size()) == prefix &&
       (path.size() == prefix.size() || path[prefix.size()] == '/' || path[prefix.size()] == '?')) {
     path.remove_prefix(prefix.size());
     if (path.empty()) path = "/";
   }
-  const FieldsLookup headers(request);
-  AccessRequest access;
-  access.method = View(request.method_string());
+  const HeadLookup headers(request);
+  AccessRequest access = AccessFor(request, headers);
+  access.method = request.method;
   access.host = FieldOr(request, "host", {});
   access.path = path;
-  access.headers = &headers;
-  access.client_address = ClientAddress(request);
-  return enforcer_->Check(access, [&](const Decision& decision) {
+  enforcer_->Check(access, [&](const Decision& decision) {
     if (!decision.allowed()) {
-      return ProblemAnswer(decision, static_cast<unsigned>(decision.http_status()), request);
+      if (options_.log_denials) LogDenial(decision, access);
+      return ProblemAnswer(decision, options_.explain, sink);
     }
-    Response response = Make(200, request);
-    AddLimitHeaders(decision, response);
+    sink.Status(200);
+    AddUpstreamHeaders(decision, sink);
+    AddClientHeaders(decision, options_.explain, sink);
     const enforce::UpstreamHeaders upstream = enforce::UpstreamHeadersFor(decision);
-    for (const enforce::HeaderPair& header : upstream) response.set(header.name, header.value);
     // Envoy's HTTP service has no headers_to_remove field; this header is its equivalent.
     std::string remove(decision.credential_header);
-    for (const auto& field : request) {
-      const std::string_view name = View(field.name_string());
-      if (!HasTollgatePrefix(name)) continue;
+    for (const FieldView& field : request) {
+      if (!HasTollgatePrefix(field.name)) continue;
       bool overwritten = false;
       for (const enforce::HeaderPair& header : upstream) {
-        overwritten = overwritten || EqualsIgnoreCase(name, header.name);
+        overwritten = overwritten || NameEquals(field.name, header.name);
       }
       if (overwritten) continue;
       if (!remove.empty()) remove += ", ";
-      remove += name;
+      remove += field.name;
     }
-    if (!remove.empty()) response.set("x-envoy-auth-headers-to-remove", remove);
-    return Finish(std::move(response));
+    if (!remove.empty()) sink.Header("x-envoy-auth-headers-to-remove", remove);
   });
 }
 
