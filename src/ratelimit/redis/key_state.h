@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
 
 #include "ratelimit/calendar.h"
 #include "ratelimit/counter_store.h"
@@ -36,10 +33,9 @@ struct KeyState {
   const uint64_t key;
   const LimitRule::Kind kind;
 
-  // Guards every field below. Taken by Acquire() (hot path) and briefly by the sync thread;
-  // never held while waiting for Redis. Lock order: key mutexes by address, then the store's
-  // queue mutex.
-  std::mutex mu;
+  // Every field below is guarded by the mutex of the key's shard (Shard::mu in shard.h): taken
+  // by Acquire() (hot path) and briefly by the sync thread, never while waiting for Redis.
+  // Lock order: shard mutexes by index, then the store's queue mutex.
 
   // -- The limit, refreshed from the rule on every Acquire (a plan may change under a key).
   int64_t capacity = 1;       // rate: burst + 1; quota: requests per window
@@ -76,29 +72,24 @@ struct KeyState {
   int64_t local_quota = 0;    // quota: fair share of what was left at the last sync
 };
 
-// The key map: one entry per (key, kind), split into shards. A shard's mutex guards its map
-// (shared for lookups, exclusive to insert or evict).
-struct MapKey {
-  uint64_t key;
-  LimitRule::Kind kind;
-  bool operator==(const MapKey&) const = default;
-};
-struct MapKeyHash {
-  size_t operator()(const MapKey& k) const { return k.key ^ static_cast<size_t>(k.kind); }
-};
-struct Shard {
-  std::shared_mutex mu;
-  std::unordered_map<MapKey, std::unique_ptr<KeyState>, MapKeyHash> map;  // guarded by mu
-};
-
-// A lease request in flight (sync thread only).
+// A lease request in flight (sync thread only). Planned under the key's shard lock; the command
+// itself is formatted and sent without any lock.
 struct Lease {
   KeyState* state = nullptr;
   int64_t want = 0;
   int64_t debt = 0;
   int64_t window_start = 0;  // quota: the window it was asked for
   int64_t sent_ms = 0;
+  // Copied from the state for the command.
+  uint64_t key = 0;
+  LimitRule::Kind kind = LimitRule::Kind::kRate;
+  int64_t capacity = 1;
+  double tokens_per_ms = 0;
+  int64_t window_end = 0;
 };
+
+// The key map's shard (defined in shard.h, private to the store's .cc files).
+struct Shard;
 
 // Tokens to give back and/or debt to charge for a counter that no KeyState is leasing for any
 // more (idle return, a quota window left behind, shutdown). Sync thread only.
