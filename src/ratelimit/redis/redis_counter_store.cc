@@ -119,12 +119,12 @@ RedisCounterStore::KeyState& RedisCounterStore::FindOrCreate(const LimitRule& ru
 
 void RedisCounterStore::Refresh(KeyState& s, const LimitRule& rule, int64_t now_ms) {
   if (rule.kind == LimitRule::Kind::kRate) {
-    const int64_t window_ms = PeriodSeconds(rule.rate->per) * 1000;
     s.capacity = rule.rate->burst + 1;
-    if (window_ms != s.window_ms || s.tokens_per_ms * static_cast<double>(window_ms) !=
-                                        static_cast<double>(rule.rate->requests)) {
-      s.window_ms = window_ms;
-      s.tokens_per_ms = static_cast<double>(rule.rate->requests) / static_cast<double>(window_ms);
+    if (rule.rate->requests != s.rate_requests || rule.rate->per != s.rate_per) {
+      s.rate_requests = rule.rate->requests;
+      s.rate_per = rule.rate->per;
+      s.window_ms = PeriodSeconds(rule.rate->per) * 1000;
+      s.tokens_per_ms = static_cast<double>(rule.rate->requests) / static_cast<double>(s.window_ms);
     }
     return;
   }
