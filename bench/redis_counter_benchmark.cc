@@ -11,12 +11,15 @@
 #include <sys/resource.h>
 
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <memory>
 #include <vector>
 
 #include "core/clock.h"
+#include "ratelimit/redis/lua_scripts.h"
 #include "ratelimit/redis/redis_connection.h"
 #include "ratelimit/redis/redis_counter_store.h"
 #include "ratelimit_redis/redis_server.h"
@@ -169,6 +172,12 @@ BENCHMARK(BM_LocalAcquire)->Apply(Cases);
 }  // namespace tollgate::ratelimit
 
 int main(int argc, char** argv) {
+  // For the redis-benchmark reference (docs/benchmarks.md): the rate lease script's text.
+  if (argc == 2 && std::string_view(argv[1]) == "--print-rate-lease-script") {
+    std::fwrite(tollgate::ratelimit::kRateLeaseScript.data(), 1,
+                tollgate::ratelimit::kRateLeaseScript.size(), stdout);
+    return 0;
+  }
   std::unique_ptr<tollgate::redis_test::RedisServer> server;
   if (const char* url = std::getenv("TOLLGATE_REDIS_URL")) {
     tollgate::ratelimit::g_url = url;
