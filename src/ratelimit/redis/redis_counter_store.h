@@ -53,7 +53,7 @@ class RedisCounterStore final : public CounterStore {
  public:
   // Monotonic counters for metrics and tests; a snapshot, each field read atomically.
   struct Stats {
-    int64_t requests = 0;            // Acquire() calls
+    int64_t requests = 0;            // Acquire() calls (with at least one rule)
     int64_t commands = 0;            // Redis commands sent (each EVALSHA is one)
     int64_t round_trips = 0;         // pipelined exchanges
     int64_t leases = 0;              // lease commands (rate + quota)
