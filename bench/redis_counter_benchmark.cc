@@ -1,14 +1,26 @@
 // Acquire() throughput with Redis counters (leases, one pipelined round trip per tick) against
 // in-process counters (LocalCounterStore, when built) in the same run, on one hot key and on
-// 10,000 keys, under the limit (steady load). Starts its own redis-server on a free port unless
-// TOLLGATE_REDIS_URL names one. Reports Redis commands per request as a counter.
+// 10,000 keys, with one rule or the enforcer's three (subscription rate + monthly quota +
+// application rate), under the limit (steady load). Starts its own redis-server on a free port
+// unless TOLLGATE_REDIS_URL names one. Counters: Redis commands sent per request
+// (redis_ops_per_req), CPU per request of this whole process — request threads and the Redis
+// store's sync thread — (cpu_ns_per_req) and of redis-server (redis_cpu_ns_per_req, from INFO).
+// Run with --benchmark_repetitions=N --benchmark_enable_random_interleaving=true so that local
+// and Redis runs alternate (see docs/benchmarks.md).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 #include <memory>
 #include <vector>
 
 #include "core/clock.h"
+#include "ratelimit/redis/lua_scripts.h"
+#include "ratelimit/redis/redis_connection.h"
 #include "ratelimit/redis/redis_counter_store.h"
 #include "ratelimit_redis/redis_server.h"
 #if __has_include("ratelimit/local_counter_store.h")
@@ -21,19 +33,81 @@ namespace {
 
 std::string g_url;
 const RateLimit kRate{1'000'000'000, Period::kSecond, 1'000'000'000};  // never refuses
+const Quota kQuota{4'000'000'000'000'000, QuotaAnchor::kCalendar, "UTC"};
 
-std::vector<LimitRule> Rules(int64_t keys) {
-  std::vector<LimitRule> rules(static_cast<size_t>(keys));
+// Caller i's rules: its subscription rate and quota, and an application rate (three distinct
+// counters per caller, as the enforcer sends for a plan with rate + quota and an app tier).
+std::vector<std::array<LimitRule, 3>> Rules(int64_t keys) {
+  std::vector<std::array<LimitRule, 3>> rules(static_cast<size_t>(keys));
   for (int64_t i = 0; i < keys; ++i) {
-    rules[static_cast<size_t>(i)].key = 0xbe7c4000 + static_cast<uint64_t>(i);
-    rules[static_cast<size_t>(i)].rate = &kRate;
+    auto& r = rules[static_cast<size_t>(i)];
+    const uint64_t k = 0xbe7c4000 + static_cast<uint64_t>(i);
+    r[0].key = k;
+    r[0].rate = &kRate;
+    r[1].kind = LimitRule::Kind::kQuota;
+    r[1].key = k ^ 0x5157'0000'0000;
+    r[1].quota = &kQuota;
+    r[2].key = k ^ 0xa991'0000'0000;
+    r[2].rate = &kRate;
   }
   return rules;
 }
 
+int64_t ProcessCpuNs() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1'000'000'000LL +
+         (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1'000LL;
+}
+
+// used_cpu_user + used_cpu_sys of the redis-server, from INFO cpu (ns); -1 if unreadable.
+int64_t RedisCpuNs() {
+  Result<RedisOptions> o = ParseRedisUrl(g_url);
+  if (!o.ok()) return -1;
+  auto conn = RedisConnection::Open(ConnectionOptions{o->host, o->port, o->password, o->db,
+                                                      std::chrono::milliseconds(500),
+                                                      std::chrono::milliseconds(500)});
+  if (!conn.ok()) return -1;
+  const std::string_view info[] = {"INFO", "cpu"};
+  (*conn)->Append(info);
+  std::vector<RedisReply> replies;
+  if (!(*conn)->Exchange(replies).ok() || replies.empty()) return -1;
+  double total = 0;
+  for (const char* field : {"used_cpu_user:", "used_cpu_sys:"}) {
+    const size_t at = replies[0].text.find(field);
+    if (at == std::string::npos) return -1;
+    total += std::strtod(replies[0].text.c_str() + at + std::strlen(field), nullptr);
+  }
+  return static_cast<int64_t>(total * 1e9);
+}
+
+// CPU per request of this process (all threads) and of redis-server, measured by thread 0.
+struct CpuMeter {
+  explicit CpuMeter(const benchmark::State& state, bool redis)
+      : on(state.thread_index() == 0), redis_too(redis) {
+    if (!on) return;
+    process = ProcessCpuNs();
+    server = redis_too ? RedisCpuNs() : 0;
+  }
+  void Report(benchmark::State& state) const {
+    if (!on) return;
+    const auto requests = static_cast<double>(state.iterations() * state.threads());
+    state.counters["cpu_ns_per_req"] = static_cast<double>(ProcessCpuNs() - process) / requests;
+    if (redis_too) {
+      state.counters["redis_cpu_ns_per_req"] = static_cast<double>(RedisCpuNs() - server) / requests;
+    }
+  }
+  bool on;
+  bool redis_too;
+  int64_t process = 0;
+  int64_t server = 0;
+};
+
+// range(0): keys (callers); range(1): rules per request (1 or 3).
 void Drive(benchmark::State& state, CounterStore& store) {
-  static const std::vector<LimitRule> rules = Rules(10'000);
+  static const std::vector<std::array<LimitRule, 3>> rules = Rules(10'000);
   const auto keys = static_cast<uint64_t>(state.range(0));
+  const auto per_request = static_cast<size_t>(state.range(1));
   const SystemClock clock;
   uint64_t x = 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(state.thread_index() + 1);
   int64_t now = clock.NowMillis();
@@ -43,8 +117,9 @@ void Drive(benchmark::State& state, CounterStore& store) {
     x ^= x >> 7;
     x ^= x << 17;
     if ((++n & 63) == 0) now = clock.NowMillis();
-    LimitOutcome out;
-    benchmark::DoNotOptimize(store.Acquire(std::span(&rules[x % keys], 1), 1, now, std::span(&out, 1)));
+    std::array<LimitOutcome, 3> out;
+    benchmark::DoNotOptimize(store.Acquire(std::span(rules[x % keys].data(), per_request), 1, now,
+                                           std::span(out.data(), per_request)));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -64,7 +139,9 @@ RedisCounterStore& Redis() {
 void BM_RedisAcquire(benchmark::State& state) {
   RedisCounterStore& store = Redis();
   const RedisCounterStore::Stats before = store.GetStats();
+  const CpuMeter cpu(state, true);
   Drive(state, store);
+  cpu.Report(state);
   if (state.thread_index() == 0) {
     const RedisCounterStore::Stats after = store.GetStats();
     state.counters["redis_ops_per_req"] =
@@ -72,20 +149,35 @@ void BM_RedisAcquire(benchmark::State& state) {
         static_cast<double>(std::max<int64_t>(1, after.requests - before.requests));
   }
 }
-BENCHMARK(BM_RedisAcquire)->Arg(1)->Arg(10'000)->Threads(1)->Threads(2)->UseRealTime();
+void Cases(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"keys", "rules"});
+  for (int64_t rules : {1, 3}) {
+    for (int64_t keys : {1, 10'000}) b->Args({keys, rules});
+  }
+  b->Threads(1)->Threads(2)->UseRealTime();
+}
+BENCHMARK(BM_RedisAcquire)->Apply(Cases);
 
 #ifdef TOLLGATE_HAVE_LOCAL_STORE
 void BM_LocalAcquire(benchmark::State& state) {
   static LocalCounterStore store;
+  const CpuMeter cpu(state, false);
   Drive(state, store);
+  cpu.Report(state);
 }
-BENCHMARK(BM_LocalAcquire)->Arg(1)->Arg(10'000)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_LocalAcquire)->Apply(Cases);
 #endif
 
 }  // namespace
 }  // namespace tollgate::ratelimit
 
 int main(int argc, char** argv) {
+  // For the redis-benchmark reference (docs/benchmarks.md): the rate lease script's text.
+  if (argc == 2 && std::string_view(argv[1]) == "--print-rate-lease-script") {
+    std::fwrite(tollgate::ratelimit::kRateLeaseScript.data(), 1,
+                tollgate::ratelimit::kRateLeaseScript.size(), stdout);
+    return 0;
+  }
   std::unique_ptr<tollgate::redis_test::RedisServer> server;
   if (const char* url = std::getenv("TOLLGATE_REDIS_URL")) {
     tollgate::ratelimit::g_url = url;

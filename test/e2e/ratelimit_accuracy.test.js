@@ -127,8 +127,8 @@ const aligned = (from, to) => ({
 // Redis counts the commands a Lua script runs in total_commands_processed as well. The commands
 // Tollgate's scripts run (src/ratelimit/redis/lua_scripts.cc: lease, return, heartbeat) are
 // therefore subtracted to get the operations the replicas actually sent (one per EVALSHA).
-const SCRIPT_INNER = new Set(['time', 'hmget', 'hset', 'pexpire', 'get', 'incrby', 'expireat', 'decrby',
-  'zadd', 'zremrangebyscore', 'zcard']);
+const SCRIPT_INNER = new Set(['time', 'hmget', 'hset', 'pexpire', 'get', 'set', 'incrby', 'expireat', 'decrby',
+  'zadd', 'zremrangebyscore', 'zcard', 'zcount']);
 const sentOps = (calls) => Object.entries(calls)
   .filter(([name]) => !SCRIPT_INNER.has(name) && name !== 'info')
   .reduce((sum, [, n]) => sum + n, 0);

@@ -6,6 +6,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,10 +25,12 @@ class RedisStoreTest : public ::testing::Test {
  protected:
   explicit RedisStoreTest(bool appendonly = false) : server_(appendonly) {}
 
-  std::unique_ptr<RedisCounterStore> NewStore(const std::string& replica) {
+  std::unique_ptr<RedisCounterStore> NewStore(
+      const std::string& replica, const std::function<void(RedisOptions&)>& adjust = {}) {
     Result<RedisOptions> options = ParseRedisUrl(server_.url());
     EXPECT_TRUE(options.ok());
     options->replica_id = replica;
+    if (adjust) adjust(*options);
     Result<std::unique_ptr<RedisCounterStore>> store = RedisCounterStore::Connect(*options);
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
     return store.ok() ? std::move(*store) : nullptr;

@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
-#include <unordered_map>
 
 #include "ratelimit/calendar.h"
 #include "ratelimit/counter_store.h"
@@ -30,44 +27,51 @@ inline int64_t ColdAllowance(int64_t capacity, int64_t replicas, int64_t max_all
 // How a request was (or was not) paid for; kept to undo it when another rule refuses.
 enum class Paid : uint8_t { kRefused, kLease, kAllowance, kDegradedLocal, kFailOpen };
 
-struct KeyState {
+// Laid out for the request path: what Acquire() reads for a rate sits in the first 128 bytes
+// (one pair of cache lines, which x86 fetches together), a quota's window right after; the
+// sync thread's and the degraded mode's fields come last.
+struct alignas(128) KeyState {
   KeyState(uint64_t k, LimitRule::Kind kd) : key(k), kind(kd) {}
 
   const uint64_t key;
   const LimitRule::Kind kind;
 
-  // Guards every field below. Taken by Acquire() (hot path) and briefly by the sync thread;
-  // never held while waiting for Redis. Lock order: key mutexes by address, then the store's
-  // queue mutex.
-  std::mutex mu;
+  // Every field below is guarded by the mutex of the key's shard (Shard::mu in shard.h): taken
+  // by Acquire() (hot path) and briefly by the sync thread, never while waiting for Redis.
+  // Lock order: shard mutexes by index, then the store's queue mutex.
+  bool queued = false;        // owned by the sync thread's work list (queued, in flight, waiting)
+  bool known = false;         // a reply from Redis has been applied (global_left, used are real)
+  Period rate_per{};          // rate: the rule's period and requests that window_ms and
+  int64_t rate_requests = 0;  //   tokens_per_ms were computed from
 
   // -- The limit, refreshed from the rule on every Acquire (a plan may change under a key).
   int64_t capacity = 1;       // rate: burst + 1; quota: requests per window
   double tokens_per_ms = 0;   // rate refill
   int64_t window_ms = 0;      // rate: PeriodSeconds(per) * 1000
-  Window window;              // quota: the window the fields below belong to
 
   // -- Budget on this replica.
   int64_t tokens = 0;         // leased from Redis, not yet spent: paid for
   int64_t debt = 0;           // admitted without a lease; charged to Redis with the next lease
-  int64_t inflight_debt = 0;  // debt sent with the lease in flight (back to `debt` if it fails)
   int64_t allowance = 0;      // may still be admitted on credit; re-armed only by a reply that
                               // shows the global budget covered every debt (see Apply)
-  int64_t lease_cap = 1;      // LeaseCap for the last known budget and replica count
   int64_t low_water = 1;      // prefetch when tokens drop below this
   int64_t empty_until_ms = 0; // Redis said the budget is empty: no credit before this time
-  bool queued = false;        // owned by the sync thread's work list (queued, in flight, waiting)
 
   // -- What Redis said last (approximate global view, for headers and QuotaUsed).
-  bool known = false;
   int64_t global_left = 0;    // rate: whole tokens in the bucket; quota: limit - used
-  int64_t used = 0;           // quota: used in Redis (includes this replica's unspent tokens)
 
   // -- Demand (requests seen since hits_since_ms), sampled by the sync thread.
   int64_t hits = 0;
+  int64_t last_used_ms = 0;
+
+  int64_t used = 0;           // quota: used in Redis (includes this replica's unspent tokens)
+  Window window;              // quota: the window the budget fields belong to
+
+  // -- Sync thread.
+  int64_t inflight_debt = 0;  // debt sent with the lease in flight (back to `debt` if it fails)
+  int64_t lease_cap = 1;      // LeaseCap for the last known budget and replica count
   int64_t hits_since_ms = 0;
   double demand_per_ms = 0;
-  int64_t last_used_ms = 0;
 
   // -- Degraded mode (Redis unreachable): a local fair share, reset on each new outage.
   uint64_t outage = 0;        // outage number the fields below belong to
@@ -76,29 +80,24 @@ struct KeyState {
   int64_t local_quota = 0;    // quota: fair share of what was left at the last sync
 };
 
-// The key map: one entry per (key, kind), split into shards. A shard's mutex guards its map
-// (shared for lookups, exclusive to insert or evict).
-struct MapKey {
-  uint64_t key;
-  LimitRule::Kind kind;
-  bool operator==(const MapKey&) const = default;
-};
-struct MapKeyHash {
-  size_t operator()(const MapKey& k) const { return k.key ^ static_cast<size_t>(k.kind); }
-};
-struct Shard {
-  std::shared_mutex mu;
-  std::unordered_map<MapKey, std::unique_ptr<KeyState>, MapKeyHash> map;  // guarded by mu
-};
-
-// A lease request in flight (sync thread only).
+// A lease request in flight (sync thread only). Planned under the key's shard lock; the command
+// itself is formatted and sent without any lock.
 struct Lease {
   KeyState* state = nullptr;
   int64_t want = 0;
   int64_t debt = 0;
   int64_t window_start = 0;  // quota: the window it was asked for
   int64_t sent_ms = 0;
+  // Copied from the state for the command.
+  uint64_t key = 0;
+  LimitRule::Kind kind = LimitRule::Kind::kRate;
+  int64_t capacity = 1;
+  double tokens_per_ms = 0;
+  int64_t window_end = 0;
 };
+
+// The key map's shard (defined in shard.h, private to the store's .cc files).
+struct Shard;
 
 // Tokens to give back and/or debt to charge for a counter that no KeyState is leasing for any
 // more (idle return, a quota window left behind, shutdown). Sync thread only.

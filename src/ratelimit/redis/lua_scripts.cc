@@ -3,23 +3,28 @@
 
 namespace tollgate::ratelimit {
 
-// Shared by the rate scripts: Redis time in ms, and the bucket refilled up to that time.
-// ts never moves backwards, so a clock step back on the Redis host cannot refill twice.
+// Shared by the rate scripts: Redis time in ms, and the bucket refilled up to that time. The
+// bucket is one string "<tokens> <ts>" so that it is read with one GET and stored, with its
+// expiry, by one SET … PX (a hash needed HMGET + HSET + PEXPIRE). ts never moves backwards, so a
+// clock step back on the Redis host cannot refill twice.
 #define TG_RATE_PRELUDE                                                          \
   "local cap = tonumber(ARGV[1])\n"                                              \
   "local rate = tonumber(ARGV[2])\n"                                             \
   "local t = redis.call('TIME')\n"                                               \
   "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"      \
-  "local h = redis.call('HMGET', KEYS[1], 'tk', 'ts')\n"                         \
-  "local tokens = tonumber(h[1])\n"                                              \
-  "local ts = tonumber(h[2])\n"                                                  \
+  "local v = redis.call('GET', KEYS[1])\n"                                       \
+  "local tokens, ts\n"                                                           \
+  "if v then\n"                                                                  \
+  "  local sp = string.find(v, ' ', 1, true)\n"                                  \
+  "  if sp then tokens = tonumber(string.sub(v, 1, sp - 1)); ts = tonumber(string.sub(v, sp + 1)) end\n" \
+  "end\n"                                                                        \
   "local absent = (tokens == nil or ts == nil)\n"                                \
   "if absent then tokens = cap; ts = now end\n"                                  \
   "if now > ts then tokens = math.min(cap, tokens + (now - ts) * rate); ts = now end\n"
 
+// Kept until it would be full again (+1 s): an absent bucket reads as full.
 #define TG_RATE_STORE                                                            \
-  "redis.call('HSET', KEYS[1], 'tk', tostring(tokens), 'ts', tostring(ts))\n"    \
-  "redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) / rate) + 1000)\n"
+  "redis.call('SET', KEYS[1], string.format('%.17g %d', tokens, ts), 'PX', math.ceil((cap - tokens) / rate) + 1000)\n"
 
 const std::string_view kRateLeaseScript =
     TG_RATE_PRELUDE
@@ -44,17 +49,25 @@ const std::string_view kRateReturnScript =
 #undef TG_RATE_PRELUDE
 #undef TG_RATE_STORE
 
+// Counts debt + want at once (INCRBY answers the new total), then takes back what the limit does
+// not cover: one or two commands instead of GET + INCRBY + EXPIREAT. The expiry is set when this
+// call created the counter.
 const std::string_view kQuotaLeaseScript = R"lua(
 local limit = tonumber(ARGV[1])
 local want = tonumber(ARGV[2])
 local debt = tonumber(ARGV[3])
-local used = tonumber(redis.call('GET', KEYS[1]) or '0') + debt
-local grant = math.max(0, math.min(want, limit - used))
-if debt + grant > 0 then
-  redis.call('INCRBY', KEYS[1], debt + grant)
-  redis.call('EXPIREAT', KEYS[1], ARGV[4])
+local n = debt + want
+if n <= 0 then return {0, tonumber(redis.call('GET', KEYS[1]) or '0')} end
+local used = redis.call('INCRBY', KEYS[1], n)
+if used == n then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end
+local grant = want
+local over = used - limit
+if over > 0 then
+  local back = math.min(want, over)
+  grant = want - back
+  if back > 0 then used = redis.call('DECRBY', KEYS[1], back) end
 end
-return {grant, used + grant}
+return {grant, used}
 )lua";
 
 const std::string_view kQuotaReturnScript = R"lua(
@@ -64,14 +77,18 @@ if n > 0 then redis.call('DECRBY', KEYS[1], n) end
 return used - n
 )lua";
 
+// Counts the live members with ZCOUNT; the stale ones are removed (and the registry's expiry
+// pushed back) only when ARGV[3] is '1', every few heartbeats.
 const std::string_view kHeartbeatScript = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[2])
 redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
-redis.call('PEXPIRE', KEYS[1], ttl * 2)
-return redis.call('ZCARD', KEYS[1])
+if ARGV[3] == '1' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+end
+return redis.call('ZCOUNT', KEYS[1], now - ttl, '+inf')
 )lua";
 
 }  // namespace tollgate::ratelimit

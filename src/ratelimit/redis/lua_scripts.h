@@ -6,7 +6,8 @@
 
 namespace tollgate::ratelimit {
 
-// Rate bucket lease. KEYS[1] = hash {tk: tokens (float), ts: Redis ms}. ARGV = capacity,
+// Rate bucket lease. KEYS[1] = string "<tokens (float)> <ts: Redis ms>", expiring when the
+// bucket would be full again (absent = full). ARGV = capacity,
 // tokens_per_ms, want, debt. Refills by Redis TIME (replica clocks do not matter), charges `debt`
 // unconditionally (the bucket may go down to -capacity, never lower), then grants
 // min(want, floor(tokens)). Returns {granted, floor(tokens left), ms until one token}.
@@ -18,7 +19,7 @@ extern const std::string_view kRateReturnScript;
 
 // Quota lease. KEYS[1] = counter of one window. ARGV = limit, want, debt, expire_at (Unix s).
 // Adds `debt` unconditionally (counts are never lost), grants min(want, limit - used) and keeps
-// the counter until expire_at. Returns {granted, used after}.
+// the counter until expire_at (set when the call creates it). Returns {granted, used after}.
 extern const std::string_view kQuotaLeaseScript;
 
 // Quota return. KEYS[1] as above. ARGV = n. Subtracts n unused units (never below 0, never
@@ -26,7 +27,8 @@ extern const std::string_view kQuotaLeaseScript;
 extern const std::string_view kQuotaReturnScript;
 
 // Replica heartbeat. KEYS[1] = sorted set of replicas scored by Redis ms. ARGV = replica id,
-// ttl_ms. Registers this replica, drops replicas silent for ttl_ms, returns how many are alive.
+// ttl_ms, clean ('1' or '0'), expire_ms. Registers this replica and returns how many were heard
+// from within ttl_ms; with clean = '1' also drops the silent ones and sets the set's expiry.
 extern const std::string_view kHeartbeatScript;
 
 }  // namespace tollgate::ratelimit

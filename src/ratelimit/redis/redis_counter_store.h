@@ -53,7 +53,7 @@ class RedisCounterStore final : public CounterStore {
  public:
   // Monotonic counters for metrics and tests; a snapshot, each field read atomically.
   struct Stats {
-    int64_t requests = 0;            // Acquire() calls
+    int64_t requests = 0;            // Acquire() calls (with at least one rule)
     int64_t commands = 0;            // Redis commands sent (each EVALSHA is one)
     int64_t round_trips = 0;         // pipelined exchanges
     int64_t leases = 0;              // lease commands (rate + quota)
@@ -79,8 +79,8 @@ class RedisCounterStore final : public CounterStore {
   // settles debts and leaves the replica registry. Idempotent. Not concurrent with Acquire().
   void Stop();
 
-  // CounterStore. Never blocks on the network: takes only in-process locks (a shard's shared
-  // lock per key and each key's own mutex). Thread-safe. No allocation once the keys exist.
+  // CounterStore. Never blocks on the network: takes only in-process locks (one mutex per
+  // distinct shard of its rules). Thread-safe. No allocation once the keys exist.
   bool Acquire(std::span<const LimitRule> rules, int64_t cost, int64_t now_ms,
                std::span<LimitOutcome> out) override;
   // Used in the window containing now_ms, from the last sync plus this replica's local view.
@@ -100,14 +100,15 @@ class RedisCounterStore final : public CounterStore {
                     int64_t replicas);
 
   // --- Hot path (redis_counter_store.cc).
-  KeyState* Find(const LimitRule& rule, size_t shard);
-  void Create(const LimitRule& rule, int64_t now_ms);
+  // The rule's state in `shard` (whose mutex the caller holds), created on first use.
+  KeyState& FindOrCreate(const LimitRule& rule, Shard& shard, int64_t now_ms);
+  Shard& ShardOf(const KeyState& s) const;
   // Decides one rule under the key's lock; consumes. `notify` set when the sync thread must wake.
   Paid Take(KeyState& s, const LimitRule& rule, int64_t cost, int64_t now_ms, LimitOutcome& out,
             bool& notify);
   void Undo(KeyState& s, Paid paid, int64_t cost);
   void Refresh(KeyState& s, const LimitRule& rule, int64_t now_ms);
-  void Enqueue(KeyState& s, bool urgent);  // requires s.mu held
+  void Enqueue(KeyState& s, bool urgent);  // requires the key's shard mutex
 
   // --- Sync thread (redis_sync.cc).
   void Run();
@@ -119,20 +120,27 @@ class RedisCounterStore final : public CounterStore {
   // A lease whose answer never came or was an error: its debt is owed again, key re-queued.
   void Retry(const Lease& lease);
   void MarkDown(int64_t now_ms);
-  // Appends the key's lease command to the connection's pipeline; false when nothing to ask.
-  bool AppendLease(KeyState& s, int64_t now_ms);
+  // Under the key's shard lock: sizes the key's next lease (demand, prefetch mark), moves its
+  // debt in flight and fills `lease`; false when there is nothing to ask.
+  bool PlanLease(KeyState& s, int64_t now_ms, Lease& lease);
+  void AppendLease(const Lease& lease);  // no lock: formats and queues the command
   size_t AppendSettle(const Settle& settle);  // returns the number of commands appended
   void SettleEverything();  // Stop(): every key's tokens and debts, one exchange
   std::string KeyName(uint64_t key, LimitRule::Kind kind, int64_t window_start) const;
+  // The heartbeat drops silent replicas (and renews the registry's expiry) once in this many;
+  // the others only register and count, which costs Redis two commands fewer.
+  static constexpr int64_t kHeartbeatCleanEvery = 10;
+  int64_t RegistryExpireMs() const {
+    return 2 * options_.replica_ttl.count() + kHeartbeatCleanEvery * options_.heartbeat.count();
+  }
   int64_t Now() const;
 
   const RedisOptions options_;
   const Clock* const clock_;
 
-  // Key map: sharded; a shard's mutex guards its map (shared for lookups, exclusive to insert
-  // or evict). Acquire() holds the shared locks of its keys' shards while it uses the states,
-  // so eviction (exclusive) never frees a state in use.
-  static constexpr size_t kShards = 64;
+  // Key map: sharded (shard.h); a shard's mutex guards its map and its states. Acquire() holds
+  // the mutexes of its keys' shards while it uses the states, so eviction never frees a state
+  // in use; the sync thread takes one shard mutex at a time, briefly, never across I/O.
   std::unique_ptr<Shard[]> shards_;
 
   // Work handed from the hot path to the sync thread. Guarded by queue_mu_ (taken after key
@@ -149,7 +157,7 @@ class RedisCounterStore final : public CounterStore {
   std::atomic<uint64_t> outage_{0};      // incremented when Redis becomes unreachable
   std::atomic<int64_t> replicas_{1};
   struct Counters {
-    std::atomic<int64_t> requests{0}, commands{0}, round_trips{0}, leases{0}, returns{0},
+    std::atomic<int64_t> commands{0}, round_trips{0}, leases{0}, returns{0},
         granted{0}, credit_admits{0}, degraded{0}, failures{0}, keys{0};
   } counters_;
 
@@ -161,6 +169,7 @@ class RedisCounterStore final : public CounterStore {
   int64_t next_connect_ms_ = 0;
   int64_t backoff_ms_ = 0;
   int64_t next_heartbeat_ms_ = 0;
+  int64_t heartbeats_ = 0;
   int64_t next_sweep_ms_ = 0;
   std::thread thread_;
   bool started_ = false;

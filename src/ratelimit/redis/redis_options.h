@@ -32,8 +32,10 @@ struct RedisOptions {
   // Lease sizing: aim to hold `lease_horizon` of this key's observed local traffic, never more
   // than the fair share (see LeaseCap in redis_counter_store.h), at least `min_lease` when the
   // fair share allows it.
-  std::chrono::milliseconds lease_horizon{250};
-  int64_t min_lease = 32;
+  // (1 s and 64: a lease of a steady key costs about one script call per second; the error
+  // bound depends on the fair-share cap only, not on these.)
+  std::chrono::milliseconds lease_horizon{1000};
+  int64_t min_lease = 64;
   int64_t max_allowance = 4;  // cold-start allowance cap per key and replica (ColdAllowance)
   std::chrono::milliseconds idle_return{1000};  // unused leases of a key idle this long go back
   std::chrono::milliseconds evict_after{30000};  // idle keys' local state is freed after this

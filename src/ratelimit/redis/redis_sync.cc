@@ -8,11 +8,13 @@
 
 #include "ratelimit/redis/redis_connection.h"
 #include "ratelimit/redis/redis_counter_store.h"
+#include "ratelimit/redis/shard.h"
 
 namespace tollgate::ratelimit {
 namespace {
 
 using redis_internal::ColdAllowance;
+using redis_internal::kShards;
 using redis_internal::LeaseCap;
 
 constexpr int64_t kQuotaGraceSeconds = 86'400;  // keep a quota counter a day past its window
@@ -30,7 +32,8 @@ std::string RedisCounterStore::KeyName(uint64_t key, LimitRule::Kind kind,
                                        int64_t window_start) const {
   char text[64];
   if (kind == LimitRule::Kind::kRate) {
-    std::snprintf(text, sizeof text, "{%016" PRIx64 "}:r", key);
+    // ":b": the string bucket of lua_scripts.cc (versions with a hash bucket used ":r").
+    std::snprintf(text, sizeof text, "{%016" PRIx64 "}:b", key);
   } else {
     std::snprintf(text, sizeof text, "{%016" PRIx64 "}:q:%" PRId64, key, window_start);
   }
@@ -100,7 +103,9 @@ void RedisCounterStore::Tick(int64_t now_ms) {
   if (heartbeat) {
     const std::string registry = options_.key_prefix + "replicas";
     const std::string ttl = std::to_string(options_.replica_ttl.count());
-    const std::string_view args[] = {options_.replica_id, ttl};
+    const std::string expire = std::to_string(RegistryExpireMs());
+    const bool clean = heartbeats_++ % kHeartbeatCleanEvery == 0;
+    const std::string_view args[] = {options_.replica_id, ttl, clean ? "1" : "0", expire};
     connection_->AppendScript(Script::kHeartbeat, registry, args);
     next_heartbeat_ms_ = now_ms + options_.heartbeat.count();
   }
@@ -109,17 +114,24 @@ void RedisCounterStore::Tick(int64_t now_ms) {
   for (const Settle& settle : settles_) settle_ends.push_back(commands += AppendSettle(settle));
   batch_.clear();
   size_t keep = 0;
+  // Each key is planned under its shard's lock (a few arithmetic operations); the commands are
+  // formatted and sent, and the replies awaited, without any lock held.
   for (KeyState* s : pending_) {
-    std::lock_guard lock(s->mu);
-    const bool needed = s->debt > 0 || s->tokens < s->low_water;
-    const bool wanted = s->last_used_ms + options_.idle_return.count() >= now_ms;
-    if (!needed || (s->debt == 0 && !wanted)) {
-      s->queued = false;
-    } else if (s->debt == 0 && now_ms < s->empty_until_ms) {
-      pending_[keep++] = s;  // Redis said empty: wait until it has refilled
-    } else if (!AppendLease(*s, now_ms)) {
-      s->queued = false;
+    Lease lease;
+    bool planned = false;
+    {
+      std::lock_guard lock(ShardOf(*s).mu);
+      const bool needed = s->debt > 0 || s->tokens < s->low_water;
+      const bool wanted = s->last_used_ms + options_.idle_return.count() >= now_ms;
+      if (!needed || (s->debt == 0 && !wanted)) {
+        s->queued = false;
+      } else if (s->debt == 0 && now_ms < s->empty_until_ms) {
+        pending_[keep++] = s;  // Redis said empty: wait until it has refilled
+      } else if (!(planned = PlanLease(*s, now_ms, lease))) {
+        s->queued = false;
+      }
     }
+    if (planned) AppendLease(lease);
   }
   pending_.resize(keep);
   if (connection_->pending() == 0) return;
@@ -160,7 +172,7 @@ void RedisCounterStore::Tick(int64_t now_ms) {
   if (broken) MarkDown(done_ms);  // errors included (NOSCRIPT, OOM…): reconnect reloads scripts
 }
 
-bool RedisCounterStore::AppendLease(KeyState& s, int64_t now_ms) {
+bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
   const bool rate = s.kind == LimitRule::Kind::kRate;
   const int64_t replicas = replicas_.load(std::memory_order_relaxed);
   // Demand: requests per ms since the last lease, smoothed.
@@ -176,36 +188,43 @@ bool RedisCounterStore::AppendLease(KeyState& s, int64_t now_ms) {
   const int64_t target = std::clamp<int64_t>(
       static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
       std::min(s.lease_cap, options_.min_lease), s.lease_cap);
+  // Prefetch: ask again while what is left still covers a few ticks of demand and the round
+  // trip, and at least an eighth of a lease, so that a key seldom runs dry (running dry wakes
+  // the sync thread at once and puts requests on credit).
   const auto lead = static_cast<int64_t>(
       std::ceil(s.demand_per_ms * static_cast<double>(2 * options_.tick.count() + 2)));
-  s.low_water = std::clamp<int64_t>(lead, 1, std::max<int64_t>(1, target / 2));
+  s.low_water = std::clamp<int64_t>(std::max(lead, target / 8), 1, std::max<int64_t>(1, target / 2));
   const int64_t want = std::max<int64_t>(0, target - s.tokens);
   if (want == 0 && s.debt == 0) return false;
 
-  const int64_t debt = s.debt;
-  s.inflight_debt = debt;
+  lease = Lease{&s, want, s.debt, s.window.start, now_ms, s.key, s.kind, s.capacity,
+                s.tokens_per_ms, s.window.end};
+  s.inflight_debt = s.debt;
   s.debt = 0;
-  const std::string key = KeyName(s.key, s.kind, s.window.start);
-  const std::string want_s = std::to_string(want);
-  const std::string debt_s = std::to_string(debt);
-  const std::string cap_s = std::to_string(s.capacity);
-  if (rate) {
-    const std::string rate_s = Number(s.tokens_per_ms);
+  return true;
+}
+
+void RedisCounterStore::AppendLease(const Lease& lease) {
+  const std::string key = KeyName(lease.key, lease.kind, lease.window_start);
+  const std::string want_s = std::to_string(lease.want);
+  const std::string debt_s = std::to_string(lease.debt);
+  const std::string cap_s = std::to_string(lease.capacity);
+  if (lease.kind == LimitRule::Kind::kRate) {
+    const std::string rate_s = Number(lease.tokens_per_ms);
     const std::string_view args[] = {cap_s, rate_s, want_s, debt_s};
     connection_->AppendScript(Script::kRateLease, key, args);
   } else {
-    const std::string expire_s = std::to_string(s.window.end + kQuotaGraceSeconds);
+    const std::string expire_s = std::to_string(lease.window_end + kQuotaGraceSeconds);
     const std::string_view args[] = {cap_s, want_s, debt_s, expire_s};
     connection_->AppendScript(Script::kQuotaLease, key, args);
   }
-  batch_.push_back(Lease{&s, want, debt, s.window.start, now_ms});
+  batch_.push_back(lease);
   counters_.leases.fetch_add(1, std::memory_order_relaxed);
-  return true;
 }
 
 void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v, int64_t now_ms) {
   KeyState& s = *lease.state;
-  std::lock_guard lock(s.mu);
+  std::lock_guard lock(ShardOf(s).mu);
   const int64_t granted = v[0];
   counters_.granted.fetch_add(granted, std::memory_order_relaxed);
   s.inflight_debt = 0;
@@ -259,7 +278,7 @@ void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v,
 
 void RedisCounterStore::Retry(const Lease& lease) {
   KeyState& s = *lease.state;
-  std::lock_guard lock(s.mu);
+  std::lock_guard lock(ShardOf(s).mu);
   s.debt += s.inflight_debt;
   s.inflight_debt = 0;
   pending_.push_back(&s);  // still queued
@@ -303,10 +322,9 @@ void RedisCounterStore::Sweep(int64_t now_ms) {
   int64_t evicted = 0;
   for (size_t i = 0; i < kShards; ++i) {
     Shard& shard = shards_[i];
-    std::unique_lock shard_lock(shard.mu);  // no Acquire() holds a state of this shard now
+    std::lock_guard shard_lock(shard.mu);  // no Acquire() holds a state of this shard now
     for (auto it = shard.map.begin(); it != shard.map.end();) {
       KeyState& s = *it->second;
-      std::unique_lock lock(s.mu);
       const int64_t idle = now_ms - s.last_used_ms;
       if (s.queued || idle < options_.idle_return.count()) {
         ++it;
@@ -322,8 +340,7 @@ void RedisCounterStore::Sweep(int64_t now_ms) {
                              s.used >= s.capacity && now_ms / 1000 < s.window.end;
       if (idle >= options_.evict_after.count() && s.tokens == 0 && s.debt == 0 &&
           s.inflight_debt == 0 && now_ms >= s.empty_until_ms && !exhausted) {
-        lock.unlock();
-        it = shard.map.erase(it);
+        shard.map.erase(it++);
         ++evicted;
       } else {
         ++it;
@@ -339,10 +356,9 @@ void RedisCounterStore::SettleEverything() {
     if (!EnsureConnected(Now())) return;  // what is owed is lost with this process
   }
   for (size_t i = 0; i < kShards; ++i) {
-    std::unique_lock shard_lock(shards_[i].mu);
+    std::lock_guard shard_lock(shards_[i].mu);
     for (auto& [id, state] : shards_[i].map) {
       KeyState& s = *state;
-      std::lock_guard lock(s.mu);
       const int64_t debt = s.debt + s.inflight_debt;
       if (s.tokens > 0 || debt > 0) {
         settles_.push_back(
