@@ -8,6 +8,7 @@
 #include "adapters/rest/attempt_limiter.h"
 #include "adapters/rest/authn.h"
 #include "adapters/rest/json_mapping.h"
+#include "adapters/rest/management_doc.h"
 #include "adapters/rest/replies.h"
 #include "adapters/rest/oauth_routes.h"
 #include "crypto/crypto.h"
@@ -61,6 +62,15 @@ ManagementApi::ManagementApi(control::Service& service, std::function<bool()> re
     const bool ok = !ready_ || ready_();
     return JsonResponse(req, ok ? 200 : 503, json::object{{"status", ok ? "ready" : "starting"}});
   });
+  router_.Add(verb::get, "/api/v1/openapi.json",
+              [](const tollgate::http::Request& req, const tollgate::http::RequestContext&,
+                 const tollgate::http::PathParams&) {
+                tollgate::http::Response res{beast_http::status::ok, req.version()};
+                res.set(beast_http::field::content_type, "application/json");
+                res.set(beast_http::field::cache_control, "public, max-age=300");
+                res.body() = ManagementOpenApiJson();
+                return res;
+              });
   Route(verb::get, "/api/v1/me",
         [](const control::Principal& who, const tollgate::http::Request& req, const tollgate::http::PathParams&) {
           return JsonResponse(req, 200, json::object{{"name", who.user}, {"role", ToString(who.role)}});
