@@ -27,7 +27,7 @@ PACKAGES=(
   # real peers used by the demo and the tests (none is started as a service)
   nginx redis-server postgresql wrk nghttp2-client
   # scripts
-  curl ca-certificates
+  curl ca-certificates openssl
 )
 
 SUDO=()
