@@ -23,16 +23,30 @@ std::vector<FlagSpec> KeyManagerFlags() {
   };
 }
 
+std::string OwnIssuer(const Flags& flags, uint16_t http_port) {
+  std::string issuer = flags.Get("issuer");
+  if (issuer.empty()) issuer = "http://" + flags.Get("listen") + ":" + std::to_string(http_port);
+  return issuer;
+}
+
+Result<control::MasterKey> LoadMasterKey(const Flags& flags) {
+  const std::filesystem::path dir = flags.Get("data");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return Invalid("data", "cannot create data directory " + dir.string() + ": " + ec.message());
+  const char* env_key = std::getenv("TOLLGATE_MASTER_KEY");
+  return control::MasterKey::Load(env_key ? env_key : "", dir);
+}
+
 Result<std::unique_ptr<control::KeyManager>> StartKeyManager(const Flags& flags,
                                                              store::Store& store,
                                                              const Clock& clock,
                                                              std::function<void()> on_change,
                                                              uint16_t http_port) {
   control::KeyManagerOptions options;
-  options.issuer = flags.Get("issuer");
-  if (options.issuer.empty()) {
-    options.issuer = "http://" + flags.Get("listen") + ":" + std::to_string(http_port);
-  } else if (options.issuer.rfind("http://", 0) != 0 && options.issuer.rfind("https://", 0) != 0) {
+  options.issuer = OwnIssuer(flags, http_port);
+  if (options.issuer.rfind("http://", 0) != 0 && options.issuer.rfind("https://", 0) != 0) {
     return Invalid("issuer", "--issuer (or TOLLGATE_ISSUER) must be an http:// or https:// URL");
   }
   const std::string ttl = flags.Get("token-ttl");
@@ -45,13 +59,7 @@ Result<std::unique_ptr<control::KeyManager>> StartKeyManager(const Flags& flags,
   }
   options.token_ttl_seconds = seconds;
 
-  const std::filesystem::path dir = flags.Get("data");
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
-    return Invalid("data", "cannot create data directory " + dir.string() + ": " + ec.message());
-  const char* env_key = std::getenv("TOLLGATE_MASTER_KEY");
-  auto master = control::MasterKey::Load(env_key ? env_key : "", dir);
+  auto master = LoadMasterKey(flags);
   if (!master.ok()) return master.error();
 
   auto km = std::make_unique<control::KeyManager>(store, clock, std::move(master.value()),

@@ -10,6 +10,7 @@
 
 #include "cli/flags.h"
 #include "control/key_manager.h"
+#include "control/master_key.h"
 #include "core/clock.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -18,6 +19,13 @@ namespace tollgate::cli {
 
 // --issuer URL (TOLLGATE_ISSUER; default http://<listen>:<http-port>) and --token-ttl SECONDS.
 std::vector<FlagSpec> KeyManagerFlags();
+
+// Our OAuth2 issuer name: --issuer, else http://<listen>:<http-port>.
+std::string OwnIssuer(const Flags& flags, uint16_t http_port);
+
+// The master key that seals private keys in the store (TOLLGATE_MASTER_KEY, else
+// <data dir>/master.key, created 0600 when missing).
+Result<control::MasterKey> LoadMasterKey(const Flags& flags);
 
 // Loads the master key (TOLLGATE_MASTER_KEY, else <data dir>/master.key, created 0600), builds
 // the key manager and makes sure a signing key exists. Errors name the flag or file at fault.

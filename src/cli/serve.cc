@@ -186,27 +186,32 @@ int Serve(int argc, char** argv) {
 #ifdef TOLLGATE_HAVE_JWT
   // Bearer JWTs: our own keys come with the snapshot; external issuers' keys are fetched here
   // (every 10 minutes, and on an unknown kid at most every 30 s per issuer). Our issuer name is
-  // TOLLGATE_ISSUER (empty: our tokens are those whose "iss" no registered issuer claims). Backend
-  // JWTs are signed with the newest signing key whose private key is a usable PEM.
-  const char* own_issuer = std::getenv("TOLLGATE_ISSUER");
+  // --issuer (default http://<listen>:<http-port>), the same as the key manager's. Backend JWTs
+  // are signed with the newest active signing key, unsealed with the master key.
+  const std::string own_issuer = OwnIssuer(flags, http_port);
   enforce::JwksCache jwks;
   HttpJwksFetcher jwks_fetcher;
   enforce::JwksRefresher jwks_refresher(
       jwks, jwks_fetcher, clock, [&holder] { return holder.Get()->issuers(); }, {});
   enforcer.SetTokenVerifier(std::make_shared<enforce::JwtVerifier>(
-      enforce::JwtVerifier::Options{own_issuer ? own_issuer : "", 60, 100'000}, &jwks));
-  if (auto data = db->LoadSnapshotData(); data.ok()) {
+      enforce::JwtVerifier::Options{own_issuer, 60, 100'000}, &jwks));
+  if (auto data = db->LoadSnapshotData(); data.ok() && enforcer_role) {
     const SigningKey* newest = nullptr;
     for (const SigningKey& k : data->signing_keys) {
       if (!k.retired_at && (newest == nullptr || k.created_at > newest->created_at)) newest = &k;
     }
     auto alg = newest ? jwt::ParseAlg(newest->alg) : std::nullopt;
-    if (alg) {
-      if (auto key = jwt::SignKey::FromPem(newest->private_key, *alg, newest->kid); key.ok()) {
+    auto master = newest ? LoadMasterKey(flags) : Result<control::MasterKey>(Internal("no key"));
+    auto pem = master.ok() ? master->Open(newest->private_key, newest->kid)
+                           : Result<std::string>(master.error());
+    if (alg && pem.ok()) {
+      if (auto key = jwt::SignKey::FromPem(*pem, *alg, newest->kid); key.ok()) {
         enforcer.SetBackendSigner(std::make_shared<enforce::JwtBackendSigner>(
-            std::make_shared<const jwt::SignKey>(std::move(key.value())),
-            own_issuer ? own_issuer : "tollgate"));
+            std::make_shared<const jwt::SignKey>(std::move(key.value())), own_issuer));
       }
+    } else if (newest != nullptr) {
+      std::fprintf(stderr, "backend JWTs disabled: cannot unseal signing key %s\n",
+                   newest->kid.c_str());
     }
   }
   if (enforcer_role) jwks_refresher.Start();

@@ -92,7 +92,14 @@ void AppendQuoted(std::string& out, std::string_view text) {
 std::string WwwAuthenticate(const Decision& d) {
   const bool bearer = d.credential_kind == "oauth2" || IsAuthorizationHeader(d.credential_header);
   if (d.code == DecisionCode::kInsufficientScope) {
-    return "Bearer realm=\"tollgate\", error=\"insufficient_scope\"";
+    // RFC 6750 §3: the scope the resource needs, so that the client can ask for it.
+    std::string value = "Bearer realm=\"tollgate\", error=\"insufficient_scope\"";
+    if (!d.required_scopes.empty()) {
+      value += ", scope=\"";
+      AppendQuoted(value, d.required_scopes);
+      value += '"';
+    }
+    return value;
   }
   if (d.http_status() != 401) return {};
   if (bearer) {

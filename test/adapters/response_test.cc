@@ -42,6 +42,10 @@ TEST(Response, ChallengesNameTheExpectedCredential) {
   EXPECT_EQ(WwwAuthenticate(d), "Bearer realm=\"tollgate\", error=\"invalid_token\"");
   d.code = DecisionCode::kInsufficientScope;
   EXPECT_EQ(WwwAuthenticate(d), "Bearer realm=\"tollgate\", error=\"insufficient_scope\"");
+  d.required_scopes = "pets:read pets:\"write\"";
+  EXPECT_EQ(WwwAuthenticate(d), "Bearer realm=\"tollgate\", error=\"insufficient_scope\", "
+                                "scope=\"pets:read pets:\\\"write\\\"\"");
+  d.required_scopes = {};
   d.code = DecisionCode::kNotSubscribed;
   EXPECT_EQ(WwwAuthenticate(d), "");
 }

@@ -43,8 +43,8 @@ before(async () => {
   const api = expectStatus(await rest('POST', '/api/v1/apis', {
     name: `Orders-${crypto.randomBytes(3).toString('hex')}`, version: 'v1', context: '/orders/v1',
     upstream: 'http://127.0.0.1:9', resources: [
-      { method: 'GET', path: '/orders', auth: 'apiKey', scopes: ['orders:read'] },
-      { method: 'POST', path: '/orders', auth: 'apiKey', scopes: ['orders:write'] },
+      { method: 'GET', path: '/orders', auth: 'oauth2', scopes: ['orders:read'] },
+      { method: 'POST', path: '/orders', auth: 'oauth2', scopes: ['orders:write'] },
     ],
   }), 201, 'create API').json;
   expectStatus(await rest('POST', `/api/v1/apis/${api.id}/lifecycle`, { action: 'publish' }), 200, 'publish');
@@ -152,4 +152,44 @@ test('the master key file is private and keys survive a restart', guard(async ()
   const fresh = expectStatus(await form('/oauth2/token', { grant_type: 'client_credentials' }, state.creds), 200,
     'token after restart');
   await jose.jwtVerify(fresh.json.access_token, jose.createLocalJWKSet(jwks), { issuer: base(), audience: 'tollgate' });
+}));
+
+test('gateways accept our tokens on oauth2 resources: scopes, tampering and revocation', guard(async () => {
+  const authz = (method, token) => request(`http://127.0.0.1:${ports.authz}/orders/v1/orders`, {
+    method, headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const token = expectStatus(await form('/oauth2/token',
+    { grant_type: 'client_credentials', scope: 'orders:read' }, state.creds), 200, 'token').json.access_token;
+
+  // Allowed with the scope: the service learns the application, never the token.
+  const ok = expectStatus(await authz('GET', token), 200, 'GET with orders:read');
+  assert.equal(ok.headers['x-tollgate-application'], state.app.id);
+  assert.match(ok.headers['x-envoy-auth-headers-to-remove'] || '', /authorization/i);
+
+  // Missing scope: 403 with the scope the resource needs (RFC 6750 §3.1).
+  const denied = await authz('POST', token);
+  assert.equal(denied.status, 403, denied.text);
+  assert.equal(denied.json.code, 'insufficient_scope');
+  assert.match(denied.headers['www-authenticate'], /error="insufficient_scope", scope="orders:write"/);
+
+  // No token, a token with a changed payload: 401 with a Bearer challenge.
+  const none = await authz('GET');
+  assert.equal(none.status, 401);
+  assert.match(none.headers['www-authenticate'], /^Bearer/);
+  const [h, p, sig] = token.split('.');
+  const claims = JSON.parse(Buffer.from(p, 'base64url'));
+  claims.scope = 'orders:read orders:write';
+  const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${sig}`;
+  const tampered = await authz('POST', forged);
+  assert.equal(tampered.status, 401, tampered.text);
+  assert.equal(tampered.json.code, 'invalid_credential');
+
+  // Revoked (RFC 7009): refused by the enforcer within the snapshot delay.
+  expectStatus(await form('/oauth2/revoke', { token }, state.creds), 200, 'revoke');
+  let status = 0;
+  for (let i = 0; i < 40 && status !== 401; i += 1) {
+    status = (await authz('GET', token)).status;
+    if (status !== 401) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(status, 401, 'a revoked token is refused within 2 s');
 }));
