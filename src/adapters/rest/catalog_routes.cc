@@ -19,8 +19,8 @@ void ManagementApi::AddCatalogRoutes() {
   Route(verb::get, "/api/v1/catalog", [this](P who, R req, A) {
     auto page = PageFrom(req);
     if (!page.ok()) return ErrorResponse(req, page.error());
-    store::Store::CatalogQuery query{QueryParam(req, "q").value_or(""),
-                                     QueryParam(req, "tag").value_or("")};
+    store::Store::CatalogQuery query{FindQueryParam(req, "q").value_or(""),
+                                     FindQueryParam(req, "tag").value_or("")};
     return ReplyPage(req, service_.SearchCatalog(who, std::move(query), *page), *page,
                      [](const Api& api) { return ToCatalogJson(api); });
   });

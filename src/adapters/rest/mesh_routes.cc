@@ -3,38 +3,13 @@
 #include <boost/json.hpp>
 
 #include "adapters/rest/management_api.h"
+#include "adapters/rest/replies.h"
 
 namespace tollgate::adapters::rest {
 namespace {
 
 namespace json = boost::json;
 namespace beast_http = boost::beast::http;
-
-unsigned StatusOf(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kInvalid: return 400;
-    case ErrorKind::kUnauthenticated: return 401;
-    case ErrorKind::kForbidden: return 403;
-    case ErrorKind::kNotFound: return 404;
-    case ErrorKind::kConflict: return 409;
-    case ErrorKind::kUnavailable: return 503;
-    case ErrorKind::kInternal: return 500;
-  }
-  return 500;
-}
-
-tollgate::http::Response Fail(const tollgate::http::Request& req, const Error& e) {
-  return tollgate::http::Problem(StatusOf(e.kind), e.code, e.message, e.field, req.version());
-}
-
-tollgate::http::Response Json(const tollgate::http::Request& req, unsigned status,
-                              const json::value& body) {
-  tollgate::http::Response res{static_cast<beast_http::status>(status), req.version()};
-  res.set(beast_http::field::content_type, "application/json");
-  res.set(beast_http::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
-  return res;
-}
 
 json::object ToJson(const MeshIdentity& m) {
   return json::object{{"id", m.id},
@@ -52,32 +27,32 @@ void ManagementApi::AddMeshRoutes() {
   using beast_http::verb;
   Route(verb::get, "/api/v1/applications/{id}/mesh-identities", [this](P who, R req, A params) {
     auto list = service_.ListMeshIdentities(who, params.Get("id"));
-    if (!list.ok()) return Fail(req, list.error());
+    if (!list.ok()) return ErrorResponse(req, list.error());
     json::array items;
     for (const MeshIdentity& m : *list) items.push_back(ToJson(m));
     const auto total = static_cast<int64_t>(items.size());
-    return Json(req, 200, json::object{{"items", std::move(items)}, {"total", total}});
+    return JsonResponse(req, 200, json::object{{"items", std::move(items)}, {"total", total}});
   });
   Route(verb::post, "/api/v1/applications/{id}/mesh-identities", [this](P who, R req, A params) {
     boost::system::error_code ec;
     const json::value body = json::parse(req.body(), ec);
     if (ec || !body.is_object()) {
-      return Fail(req, Invalid("", "the body must be a JSON object", "invalid_body"));
+      return ErrorResponse(req, Invalid("", "the body must be a JSON object", "invalid_body"));
     }
     const json::value* principal = body.as_object().if_contains("principal");
     if (principal == nullptr || !principal->is_string()) {
-      return Fail(req, Invalid("principal", "principal is required (a SPIFFE ID)"));
+      return ErrorResponse(req, Invalid("principal", "principal is required (a SPIFFE ID)"));
     }
     auto created = service_.CreateMeshIdentity(who, params.Get("id"),
                                                std::string(principal->as_string()));
-    if (!created.ok()) return Fail(req, created.error());
-    return Json(req, 201, ToJson(*created));
+    if (!created.ok()) return ErrorResponse(req, created.error());
+    return JsonResponse(req, 201, ToJson(*created));
   });
   Route(verb::delete_, "/api/v1/applications/{id}/mesh-identities/{identityId}",
         [this](P who, R req, A params) {
           auto deleted =
               service_.DeleteMeshIdentity(who, params.Get("id"), params.Get("identityId"));
-          if (!deleted.ok()) return Fail(req, deleted.error());
+          if (!deleted.ok()) return ErrorResponse(req, deleted.error());
           return tollgate::http::Response{beast_http::status::no_content, req.version()};
         });
 }

@@ -2,6 +2,8 @@
 // the protocol endpoints are in oauth_endpoints.cc.
 #include "adapters/rest/oauth_routes.h"
 
+#include "adapters/rest/replies.h"
+
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <utility>
@@ -67,31 +69,7 @@ json::object IssuedClientJson(const control::IssuedClient& issued) {
 
 // --- Replies of the management routes (problem+json errors).
 
-unsigned StatusFor(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kInvalid:
-      return 400;
-    case ErrorKind::kUnauthenticated:
-      return 401;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kUnavailable:
-      return 503;
-    case ErrorKind::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
-Response ErrorResponse(const Request& req, const Error& e) {
-  return tollgate::http::Problem(StatusFor(e.kind), e.code, e.message, e.field, req.version());
-}
-
-Response JsonResponse(const Request& req, unsigned status, const json::value& body,
+Response JsonReply(const Request& req, unsigned status, const json::value& body,
                       const char* cache_control = "no-store") {
   Response res{static_cast<beast_http::status>(status), req.version()};
   res.set(beast_http::field::content_type, "application/json");
@@ -104,7 +82,7 @@ Response JsonResponse(const Request& req, unsigned status, const json::value& bo
 template <class T>
 Response Reply(const Request& req, const Result<T>& result, unsigned status = 200) {
   if (!result.ok()) return ErrorResponse(req, result.error());
-  return JsonResponse(req, status, ToJson(*result));
+  return JsonReply(req, status, ToJson(*result));
 }
 
 Response Reply(const Request& req, const Status& status) {
@@ -118,7 +96,7 @@ Response ReplyList(const Request& req, const Result<std::vector<T>>& result) {
   json::array items;
   for (const T& item : *result) items.push_back(ToJson(item));
   const auto total = static_cast<int64_t>(items.size());
-  return JsonResponse(req, 200, json::object{{"items", std::move(items)}, {"total", total}});
+  return JsonReply(req, 200, json::object{{"items", std::move(items)}, {"total", total}});
 }
 
 Result<json::object> ParseJsonBody(const Request& req) {
@@ -131,30 +109,6 @@ Result<json::object> ParseJsonBody(const Request& req) {
   }
   if (!v.is_object()) return Invalid("", "the body must be a JSON object", "invalid_body");
   return std::move(v.get_object());
-}
-
-// ?offset=&limit= like every list route; bad numbers are errors naming the parameter.
-Result<store::PageRequest> PageFrom(const Request& req) {
-  store::PageRequest page;
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return page;
-  for (auto param : url->params()) {
-    int64_t* target = param.key == "offset"  ? &page.offset
-                      : param.key == "limit" ? &page.limit
-                                             : nullptr;
-    if (target == nullptr) continue;
-    try {
-      size_t used = 0;
-      *target = std::stoll(std::string(param.value), &used);
-      if (used != param.value.size() || *target < 0) throw std::invalid_argument("");
-    } catch (const std::exception&) {
-      return Invalid(std::string(param.key),
-                     std::string(param.key) + " must be a non-negative integer", "invalid_query");
-    }
-  }
-  if (page.limit < 1 || page.limit > 500)
-    return Invalid("limit", "limit is between 1 and 500", "invalid_query");
-  return page;
 }
 
 Result<Issuer> IssuerFromJson(const json::object& o) {
@@ -194,7 +148,7 @@ void AddOAuthRoutes(tollgate::http::Router& router, const AuthedRoute& route,
     if (!name.ok()) return ErrorResponse(req, name.error());
     auto issued = s->CreateOAuthClient(who, params.Get("id"), std::move(name.value()));
     if (!issued.ok()) return ErrorResponse(req, issued.error());
-    return JsonResponse(req, 201, IssuedClientJson(*issued));
+    return JsonReply(req, 201, IssuedClientJson(*issued));
   });
   route(verb::delete_, "/api/v1/applications/{id}/oauth-clients/{clientId}",
         [s](P who, R req, A params) {
@@ -205,7 +159,7 @@ void AddOAuthRoutes(tollgate::http::Router& router, const AuthedRoute& route,
           auto issued =
               s->RegenerateOAuthClientSecret(who, params.Get("id"), params.Get("clientId"));
           if (!issued.ok()) return ErrorResponse(req, issued.error());
-          return JsonResponse(req, 200, IssuedClientJson(*issued));
+          return JsonReply(req, 200, IssuedClientJson(*issued));
         });
 
   // External clients of an application.
@@ -237,7 +191,7 @@ void AddOAuthRoutes(tollgate::http::Router& router, const AuthedRoute& route,
     if (!result.ok()) return ErrorResponse(req, result.error());
     json::array items;
     for (const Issuer& i : result->items) items.push_back(ToJson(i));
-    return JsonResponse(req, 200,
+    return JsonReply(req, 200,
                         json::object{{"items", std::move(items)},
                                      {"total", result->total},
                                      {"offset", page->offset},

@@ -7,6 +7,7 @@
 
 #include "adapters/rest/json_mapping.h"
 #include "adapters/rest/management_api.h"
+#include "adapters/rest/replies.h"
 #include "control/openapi.h"
 
 namespace tollgate::adapters::rest {
@@ -15,30 +16,6 @@ namespace beast_http = boost::beast::http;
 using beast_http::verb;
 
 namespace {
-
-unsigned StatusOf(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kInvalid:
-      return 400;
-    case ErrorKind::kUnauthenticated:
-      return 401;
-    case ErrorKind::kForbidden:
-      return 403;
-    case ErrorKind::kNotFound:
-      return 404;
-    case ErrorKind::kConflict:
-      return 409;
-    case ErrorKind::kUnavailable:
-      return 503;
-    case ErrorKind::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
-tollgate::http::Response Fail(const tollgate::http::Request& req, const Error& e) {
-  return tollgate::http::Problem(StatusOf(e.kind), e.code, e.message, e.field, req.version());
-}
 
 tollgate::http::Response Text(const tollgate::http::Request& req, unsigned status,
                               std::string_view type, std::string body) {
@@ -94,29 +71,29 @@ void ManagementApi::AddOpenApiRoutes() {
     if (const std::string& fallback = query["fallbackAuth"]; !fallback.empty()) {
       options.fallback_auth = ParseAuthType(fallback);
       if (!options.fallback_auth) {
-        return Fail(req, Invalid("fallbackAuth",
+        return ErrorResponse(req, Invalid("fallbackAuth",
                                  "fallbackAuth is apiKey, oauth2, apiKeyOrOAuth2, mesh or none",
                                  "invalid_query"));
       }
     }
     if (req.body().empty()) {
-      return Fail(req, Invalid("", "the body is an OpenAPI 3.0 or 3.1 document (JSON or YAML)",
+      return ErrorResponse(req, Invalid("", "the body is an OpenAPI 3.0 or 3.1 document (JSON or YAML)",
                                "invalid_document"));
     }
     auto draft = control::ImportOpenApi(req.body(), options);
-    if (!draft.ok()) return Fail(req, draft.error());
+    if (!draft.ok()) return ErrorResponse(req, draft.error());
     if (query["dryRun"] == "true") {
       return Text(req, 200, "application/json", json::serialize(ToJson(*draft)));
     }
     auto created = service_.CreateApi(who, std::move(draft.value()));
-    if (!created.ok()) return Fail(req, created.error());
+    if (!created.ok()) return ErrorResponse(req, created.error());
     return Text(req, 201, "application/json", json::serialize(ToJson(*created)));
   });
   // ?format=yaml for YAML; ?server=https://api.example.com for the gateway's base URL (default:
   // the context alone, a relative server URL).
   Route(verb::get, "/api/v1/apis/{id}/openapi", [this](P who, R req, A params) {
     auto api = service_.GetApi(who, params.Get("id"));
-    if (!api.ok()) return Fail(req, api.error());
+    if (!api.ok()) return ErrorResponse(req, api.error());
     auto query = Query(req);
     control::ExportOptions options;
     options.gateway_url = query["server"];
@@ -124,7 +101,7 @@ void ManagementApi::AddOpenApiRoutes() {
     if (query["format"] == "yaml")
       return Text(req, 200, "application/yaml", control::JsonToYaml(doc));
     if (!query["format"].empty() && query["format"] != "json") {
-      return Fail(req, Invalid("format", "format is json or yaml", "invalid_query"));
+      return ErrorResponse(req, Invalid("format", "format is json or yaml", "invalid_query"));
     }
     return Text(req, 200, "application/json", doc);
   });

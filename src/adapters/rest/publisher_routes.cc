@@ -81,7 +81,7 @@ void ManagementApi::AddPublisherRoutes() {
     auto page = PageFrom(req);
     if (!page.ok()) return ErrorResponse(req, page.error());
     std::optional<SubscriptionStatus> status;
-    if (auto text = QueryParam(req, "status"); text && !text->empty()) {
+    if (auto text = FindQueryParam(req, "status"); text && !text->empty()) {
       status = ParseSubscriptionStatus(*text);
       if (!status) {
         return ErrorResponse(req, Invalid("status", "status is ACTIVE, BLOCKED or PENDING",

@@ -81,13 +81,18 @@ Result<store::PageRequest> PageFrom(const tollgate::http::Request& req) {
   return page;
 }
 
-std::string QueryParam(const tollgate::http::Request& req, std::string_view name) {
+std::optional<std::string> FindQueryParam(const tollgate::http::Request& req,
+                                          std::string_view name) {
   auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return {};
+  if (!url) return std::nullopt;
   for (auto param : url->params()) {
     if (param.key == name) return std::string(param.value);
   }
-  return {};
+  return std::nullopt;
+}
+
+std::string QueryParam(const tollgate::http::Request& req, std::string_view name) {
+  return FindQueryParam(req, name).value_or(std::string());
 }
 
 }  // namespace tollgate::adapters::rest

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 
 #include "core/status.h"
@@ -26,6 +27,9 @@ Result<boost::json::value> ParseBody(const tollgate::http::Request& req);
 Result<store::PageRequest> PageFrom(const tollgate::http::Request& req);
 // The value of query parameter `name`, decoded; "" when absent.
 std::string QueryParam(const tollgate::http::Request& req, std::string_view name);
+// The same, telling an absent parameter (nullopt) from an empty one.
+std::optional<std::string> FindQueryParam(const tollgate::http::Request& req,
+                                          std::string_view name);
 
 // {"items":[ToJson(item)…],"total","offset","limit"}.
 template <class T, class ToJsonFn>
