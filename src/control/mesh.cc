@@ -1,6 +1,7 @@
 // Service: mesh identities — SPIFFE IDs of workloads registered as an application's credential.
 #include <cctype>
 
+#include "control/audit.h"
 #include "control/service.h"
 #include "crypto/crypto.h"
 
@@ -50,6 +51,8 @@ Result<MeshIdentity> Service::CreateMeshIdentity(const Principal& who,
                    "invalid_spiffe_id");
   }
   MeshIdentity identity{crypto::RandomUuid(), app->id, std::move(principal), clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, who.user, "mesh_identity.create", "mesh_identity", identity.id, "",
+                         JsonSummary().Add("applicationId", identity.application_id).Add("principal", identity.principal).str());
   return Changed(store_.CreateMeshIdentity(identity));
 }
 
@@ -64,6 +67,8 @@ Status Service::DeleteMeshIdentity(const Principal& who, std::string_view applic
                                    std::string_view identity_id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
+  auto audit = OpenAudit(clock_, who.user, "mesh_identity.delete", "mesh_identity", identity_id,
+                         JsonSummary().Add("applicationId", application_id).str(), "");
   return Changed(store_.DeleteMeshIdentity(application_id, identity_id));
 }
 

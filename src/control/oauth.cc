@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "control/key_manager.h"
+#include "control/audit.h"
 #include "control/service.h"
 #include "crypto/crypto.h"
 
@@ -111,6 +112,8 @@ Result<IssuedClient> Service::CreateOAuthClient(const Principal& who,
                            crypto::Sha256Hex(out.secret),
                            name.empty() ? "default" : std::move(name),
                            clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, who.user, "oauth_client.create", "oauth_client", out.record.client_id, "",
+                         JsonSummary().Add("applicationId", out.record.application_id).Add("name", out.record.name).str());
   auto stored = Changed(store_.CreateOAuthClient(out.record));
   if (!stored.ok()) return stored.error();
   out.record = std::move(stored.value());
@@ -128,6 +131,8 @@ Status Service::DeleteOAuthClient(const Principal& who, std::string_view applica
                                   std::string_view client_id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
+  auto audit = OpenAudit(clock_, who.user, "oauth_client.delete", "oauth_client", client_id,
+                         JsonSummary().Add("applicationId", application_id).str(), "");
   return Changed(store_.DeleteOAuthClient(application_id, client_id));
 }
 
@@ -138,6 +143,8 @@ Result<IssuedClient> Service::RegenerateOAuthClientSecret(const Principal& who,
   if (!app.ok()) return app.error();
   IssuedClient out;
   out.secret = NewSecret();
+  auto audit = OpenAudit(clock_, who.user, "oauth_client.secret", "oauth_client", client_id, "",
+                         JsonSummary().Add("applicationId", application_id).str());
   auto stored = Changed(
       store_.SetOAuthClientSecret(application_id, client_id, crypto::Sha256Hex(out.secret)));
   if (!stored.ok()) return stored.error();
@@ -151,6 +158,7 @@ Result<IssuedClient> Service::RegenerateOAuthClientSecret(const Principal& who,
 Result<SigningKey> Service::RotateSigningKey(const Principal& who) {
   if (auto s = RequireAdminRole(who, "signing keys"); !s.ok()) return s.error();
   if (key_manager_ == nullptr) return NoKeyManager();
+  auto audit = OpenAudit(clock_, who.user, "signing_key.rotate", "signing_key", "", "", "");
   return key_manager_->RotateSigningKey();  // notifies on its own
 }
 
@@ -168,6 +176,8 @@ Result<Issuer> Service::CreateIssuer(const Principal& who, Issuer draft) {
   if (auto s = ValidateIssuer(draft); !s.ok()) return s.error();
   draft.id = crypto::RandomUuid();
   draft.created_at = clock_.NowSeconds();
+  auto audit = OpenAudit(clock_, who.user, "issuer.create", "issuer", draft.id, "",
+                         JsonSummary().Add("issuer", draft.issuer).Add("jwksUri", draft.jwks_uri).str());
   return Changed(store_.CreateIssuer(draft));
 }
 
@@ -185,11 +195,14 @@ Result<Issuer> Service::UpdateIssuer(const Principal& who, std::string_view id, 
   if (auto s = RequireAdminRole(who, "issuers"); !s.ok()) return s.error();
   if (auto s = ValidateIssuer(draft); !s.ok()) return s.error();
   draft.id = std::string(id);
+  auto audit = OpenAudit(clock_, who.user, "issuer.update", "issuer", draft.id, "",
+                         JsonSummary().Add("issuer", draft.issuer).Add("jwksUri", draft.jwks_uri).str());
   return Changed(store_.UpdateIssuer(draft));
 }
 
 Status Service::DeleteIssuer(const Principal& who, std::string_view id) {
   if (auto s = RequireAdminRole(who, "issuers"); !s.ok()) return s;
+  auto audit = OpenAudit(clock_, who.user, "issuer.delete", "issuer", id, "", "");
   return Changed(store_.DeleteIssuer(id));
 }
 
@@ -208,6 +221,8 @@ Result<ExternalClient> Service::CreateExternalClient(const Principal& who,
   if (client_id.size() > kMaxText) return Invalid("clientId", "clientId is too long");
   ExternalClient ext{crypto::RandomUuid(), app->id, std::move(issuer_id), std::move(client_id),
                      clock_.NowSeconds()};
+  auto audit = OpenAudit(clock_, who.user, "external_client.create", "external_client", ext.id, "",
+                         JsonSummary().Add("applicationId", ext.application_id).Add("clientId", ext.client_id).str());
   auto stored = Changed(store_.CreateExternalClient(ext));
   if (!stored.ok() && stored.error().code == "issuer_not_found") {
     return Invalid("issuerId", "no issuer with this id", "issuer_not_found");
@@ -226,6 +241,8 @@ Status Service::DeleteExternalClient(const Principal& who, std::string_view appl
                                      std::string_view id) {
   auto app = OwnedApplication(who, application_id);
   if (!app.ok()) return app.error();
+  auto audit = OpenAudit(clock_, who.user, "external_client.delete", "external_client", id,
+                         JsonSummary().Add("applicationId", application_id).str(), "");
   return Changed(store_.DeleteExternalClient(application_id, id));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "control/audit.h"
 #include "control/service.h"
 #include "control/validation.h"
 #include "crypto/crypto.h"
@@ -101,6 +102,8 @@ Result<Api> Service::CreateApiVersion(const Principal& who, std::string_view sou
     }
     if (page.offset + page.limit >= docs->total) break;
   }
+  auto audit = OpenAudit(clock_, who.user, "api.version", "api", api.id,
+                         JsonSummary().Add("source", source->id).str(), Summary(api));
   return Changed(store_.CreateApiVersion(api, documents));
 }
 
@@ -131,6 +134,8 @@ Result<ApiDocument> Service::CreateDocument(const Principal& who, std::string_vi
   draft.id = crypto::RandomUuid();
   draft.api_id = std::string(api_id);
   draft.created_at = draft.updated_at = clock_.NowSeconds();
+  auto audit = OpenAudit(clock_, who.user, "document.create", "document", draft.id, "",
+                         JsonSummary().Add("apiId", draft.api_id).Add("name", draft.name).str());
   return Changed(store_.CreateDocument(draft));
 }
 
@@ -141,12 +146,16 @@ Result<ApiDocument> Service::UpdateDocument(const Principal& who, std::string_vi
   draft.id = std::string(doc_id);
   draft.api_id = std::string(api_id);
   draft.updated_at = clock_.NowSeconds();
+  auto audit = OpenAudit(clock_, who.user, "document.update", "document", draft.id, "",
+                         JsonSummary().Add("apiId", draft.api_id).Add("name", draft.name).str());
   return Changed(store_.UpdateDocument(draft));
 }
 
 Status Service::DeleteDocument(const Principal& who, std::string_view api_id,
                                std::string_view doc_id) {
   if (!IsPublisher(who)) return Forbidden("only publishers and admins write documents");
+  auto audit = OpenAudit(clock_, who.user, "document.delete", "document", doc_id,
+                         JsonSummary().Add("apiId", api_id).str(), "");
   return Changed(store_.DeleteDocument(api_id, doc_id));
 }
 
@@ -183,8 +192,8 @@ Result<Subscription> Service::ApproveSubscription(const Principal& who, std::str
   if (sub->status != SubscriptionStatus::kPending) {
     return Conflict("subscription_not_pending", "only PENDING subscriptions are approved");
   }
-  return Changed(
-      store_.SetSubscriptionStatus(id, SubscriptionStatus::kPending, SubscriptionStatus::kActive));
+  auto audit = OpenAudit(clock_, who.user, "subscription.approve", "subscription", id, Summary(*sub), "");
+  return Changed(store_.SetSubscriptionStatus(id, SubscriptionStatus::kPending, SubscriptionStatus::kActive));
 }
 
 Status Service::RejectSubscription(const Principal& who, std::string_view id) {
@@ -193,6 +202,8 @@ Status Service::RejectSubscription(const Principal& who, std::string_view id) {
   if (sub->status != SubscriptionStatus::kPending) {
     return Conflict("subscription_not_pending", "only PENDING subscriptions are rejected");
   }
+  auto audit = OpenAudit(clock_, who.user, "subscription.reject", "subscription", sub->id, Summary(*sub),
+                         "");
   return Changed(store_.DeleteSubscription(sub->application_id, sub->id));
 }
 
@@ -202,8 +213,8 @@ Result<Subscription> Service::BlockSubscription(const Principal& who, std::strin
   if (sub->status != SubscriptionStatus::kActive) {
     return Conflict("subscription_not_active", "only ACTIVE subscriptions are blocked");
   }
-  return Changed(
-      store_.SetSubscriptionStatus(id, SubscriptionStatus::kActive, SubscriptionStatus::kBlocked));
+  auto audit = OpenAudit(clock_, who.user, "subscription.block", "subscription", id, Summary(*sub), "");
+  return Changed(store_.SetSubscriptionStatus(id, SubscriptionStatus::kActive, SubscriptionStatus::kBlocked));
 }
 
 Result<Subscription> Service::UnblockSubscription(const Principal& who, std::string_view id) {
@@ -212,13 +223,15 @@ Result<Subscription> Service::UnblockSubscription(const Principal& who, std::str
   if (sub->status != SubscriptionStatus::kBlocked) {
     return Conflict("subscription_not_blocked", "only BLOCKED subscriptions are unblocked");
   }
-  return Changed(
-      store_.SetSubscriptionStatus(id, SubscriptionStatus::kBlocked, SubscriptionStatus::kActive));
+  auto audit = OpenAudit(clock_, who.user, "subscription.unblock", "subscription", id, Summary(*sub), "");
+  return Changed(store_.SetSubscriptionStatus(id, SubscriptionStatus::kBlocked, SubscriptionStatus::kActive));
 }
 
 Result<Application> Service::SetApplicationBlocked(const Principal& who, std::string_view id,
                                                    bool blocked) {
   if (who.role != Role::kAdmin) return Forbidden("only admins block applications");
+  auto audit = OpenAudit(clock_, who.user, blocked ? "application.block" : "application.unblock",
+                         "application", id, "", "");
   return Changed(store_.SetApplicationBlocked(id, blocked));
 }
 
