@@ -40,6 +40,9 @@ const std::array<std::string, kCallers> kAdmins{"401", "403", "403", "403", "2xx
 const std::array<std::string, kCallers> kOwnerOrAdmin{"401", "2xx", "404", "404", "2xx"};
 const std::array<std::string, kCallers> kSelfOnly{"401", "2xx", "404", "404", "404"};
 const std::array<std::string, kCallers> kSessionOnly{"401", "401", "401", "401", "401"};
+// The OAuth2 protocol endpoints authenticate OAuth clients (client_secret_basic/_post), never
+// users: no caller here brings client credentials, and a user's bearer token is not one.
+const std::array<std::string, kCallers> kClientOnly{"401", "401", "401", "401", "401"};
 
 const std::string kNewApi =
     R"({"name":"New","version":"v1","context":"/new/v1","upstream":"http://new:80",)"
@@ -48,9 +51,15 @@ const std::string kApiA =
     R"({"name":"A","version":"v1","context":"/a/v1","upstream":"http://a:80","description":"edited",)"
     R"("resources":[{"method":"GET","path":"/x"}],"plans":["Gold"]})";
 const std::string kPassword = "matrix password 1";
+const std::string kImport = R"({"openapi":"3.0.3","info":{"title":"Imported","version":"v1"},)"
+                            R"("servers":[{"url":"http://imported:80"}],)"
+                            R"("paths":{"/x":{"get":{"responses":{"200":{"description":"ok"}}}}}})";
+const std::string kIssuerBody = R"({"name":"Corp IdP","issuer":"https://idp.example.com",)"
+                                R"("jwksUri":"https://idp.example.com/keys2"})";
 
-std::vector<Row> Table(const std::string& api_b_id) {
+std::vector<Row> Table(const std::string& api_b_id, const std::string& issuer_id) {
   const std::string app = "/api/v1/applications/{id}";
+  const std::string doc = R"({"name":"Guide 2","type":"markdown","content":"# more"})";
   return {
       {verb::get, "/healthz", "", kEveryone},
       {verb::get, "/readyz", "", kEveryone},
@@ -63,6 +72,26 @@ std::vector<Row> Table(const std::string& api_b_id) {
       {verb::delete_, "/api/v1/apis/{id}", "", kPublishers},
       {verb::post, "/api/v1/apis/{id}/lifecycle", R"({"action":"deprecate"})", kPublishers},
       {verb::get, "/api/v1/apis/{id}/lifecycle", "", kPublishers},
+      {verb::post, "/api/v1/apis/{id}/versions", R"({"version":"v2"})", kPublishers},
+      {verb::post, "/api/v1/apis/import", kImport, kPublishers},
+      // The export carries x-tollgate (the upstream): publishers only, unlike the catalog.
+      {verb::get, "/api/v1/apis/{id}/openapi", "", kPublishers},
+      // Documents: publishers write; every user reads those of catalog (published) APIs.
+      {verb::get, "/api/v1/apis/{id}/documents", "", kAnyUser},
+      {verb::post, "/api/v1/apis/{id}/documents", doc, kPublishers},
+      {verb::get, "/api/v1/apis/{id}/documents/{docId}", "", kAnyUser},
+      {verb::put, "/api/v1/apis/{id}/documents/{docId}", doc, kPublishers},
+      {verb::delete_, "/api/v1/apis/{id}/documents/{docId}", "", kPublishers},
+
+      {verb::get, "/api/v1/catalog", "", kAnyUser},
+      {verb::get, "/api/v1/catalog/{apiId}", "", kAnyUser},
+
+      // Approval and blocking: the API's publisher (its creator, "pub" here) or an admin.
+      {verb::get, "/api/v1/subscriptions", "", kPublishers},
+      {verb::post, "/api/v1/subscriptions/{id}/approve", "", kPublishers},  // a PENDING one
+      {verb::post, "/api/v1/subscriptions/{id}/reject", "", kPublishers},   // a PENDING one
+      {verb::post, "/api/v1/subscriptions/{id}/block", "", kPublishers},    // an ACTIVE one
+      {verb::post, "/api/v1/subscriptions/{id}/unblock", "", kPublishers},  // a BLOCKED one
 
       {verb::get, "/api/v1/applications", "", kAnyUser},
       {verb::post, "/api/v1/applications", R"({"name":"new-app"})", kAnyUser},
@@ -76,6 +105,21 @@ std::vector<Row> Table(const std::string& api_b_id) {
       {verb::get, app + "/api-keys", "", kOwnerOrAdmin},
       {verb::post, app + "/api-keys", R"({"name":"k"})", kOwnerOrAdmin},
       {verb::delete_, app + "/api-keys/{keyId}", "", kOwnerOrAdmin},
+      {verb::get, app + "/oauth-clients", "", kOwnerOrAdmin},
+      {verb::post, app + "/oauth-clients", R"({"name":"c2"})", kOwnerOrAdmin},
+      {verb::delete_, app + "/oauth-clients/{clientId}", "", kOwnerOrAdmin},
+      {verb::post, app + "/oauth-clients/{clientId}/secret", "", kOwnerOrAdmin},
+      {verb::get, app + "/external-clients", "", kOwnerOrAdmin},
+      {verb::post, app + "/external-clients",
+       R"({"issuerId":")" + issuer_id + R"(","clientId":"ext-client-2"})", kOwnerOrAdmin},
+      {verb::delete_, app + "/external-clients/{extId}", "", kOwnerOrAdmin},
+      {verb::get, app + "/mesh-identities", "", kOwnerOrAdmin},
+      {verb::post, app + "/mesh-identities",
+       R"({"principal":"spiffe://cluster.local/ns/shop/sa/other"})", kOwnerOrAdmin},
+      {verb::delete_, app + "/mesh-identities/{identityId}", "", kOwnerOrAdmin},
+      // Blocking an application is the admins' (not its owner's) sanction.
+      {verb::post, app + "/block", "", kAdmins},
+      {verb::post, app + "/unblock", "", kAdmins},  // a blocked application
 
       {verb::get, "/api/v1/plans", "", kAnyUser},
       {verb::post, "/api/v1/plans", R"({"name":"Platinum"})", kAdmins},
@@ -91,6 +135,17 @@ std::vector<Row> Table(const std::string& api_b_id) {
       {verb::delete_, "/api/v1/users/{id}", "", kAdmins},
       {verb::get, "/api/v1/audit", "", kAdmins},
 
+      {verb::get, "/api/v1/issuers", "", kAdmins},
+      {verb::post, "/api/v1/issuers",
+       R"({"name":"Other IdP","issuer":"https://other.example.com",)"
+       R"("jwksUri":"https://other.example.com/keys"})",
+       kAdmins},
+      {verb::get, "/api/v1/issuers/{id}", "", kAdmins},
+      {verb::put, "/api/v1/issuers/{id}", kIssuerBody, kAdmins},
+      {verb::delete_, "/api/v1/issuers/{id}", "", kAdmins},
+      {verb::get, "/api/v1/signing-keys", "", kAdmins},
+      {verb::post, "/api/v1/signing-keys/rotate", "", kAdmins},
+
       {verb::get, "/api/v1/me/tokens", "", kAnyUser},
       {verb::post, "/api/v1/me/tokens", R"({"name":"t"})", kAnyUser},
       {verb::delete_, "/api/v1/me/tokens/{id}", "", kSelfOnly},  // the owner's token
@@ -102,6 +157,15 @@ std::vector<Row> Table(const std::string& api_b_id) {
        kEveryone},
       {verb::get, "/api/v1/session", "", kSessionOnly},  // answers the session cookie only
       {verb::delete_, "/api/v1/session", "", kAnyUser},
+
+      // OAuth2 protocol endpoints (form bodies). Token, introspection and revocation need client
+      // credentials (the seeded client gets 200: OAuthEndpointsServeTheSeededClient); JWKS and the
+      // metadata are public.
+      {verb::post, "/oauth2/token", "grant_type=client_credentials", kClientOnly},
+      {verb::post, "/oauth2/introspect", "token=tgp_not_a_client_token", kClientOnly},
+      {verb::post, "/oauth2/revoke", "token=tgp_not_a_client_token", kClientOnly},
+      {verb::get, "/oauth2/jwks", "", kEveryone},
+      {verb::get, "/.well-known/oauth-authorization-server", "", kEveryone},
   };
 }
 
@@ -111,6 +175,7 @@ class AuthzMatrixTest : public ::testing::Test {
   void SetUp() override {
     const auto template_db = dir_.path() / "template.db";
     RestHarness seed(template_db);
+    seed.AttachKeyManager();  // its signing key goes into the template
     auto& store = seed.store();
     const std::string hash = crypto::HashPassword(kPassword).value();
     const std::array<std::pair<const char*, Role>, kCallers> users{{{"", Role::kSubscriber},
@@ -130,23 +195,27 @@ class AuthzMatrixTest : public ::testing::Test {
     ASSERT_TRUE(store.CreateUser(victim).ok());
     ids_["/api/v1/users/{id}"] = victim.id;
 
-    const control::Principal root{"root", Role::kAdmin}, owner{"owner", Role::kSubscriber};
+    const control::Principal root{"root", Role::kAdmin}, owner{"owner", Role::kSubscriber},
+        pub{"pub", Role::kPublisher};
     auto& service = seed.service();
     ASSERT_TRUE(service.CreatePlan(root, Plan{.name = "Gold"}).ok());
+    ASSERT_TRUE(service.CreatePlan(root, Plan{.name = "Approval", .requires_approval = true}).ok());
     auto spare = service.CreatePlan(root, Plan{.name = "Spare"});
     ASSERT_TRUE(spare.ok());
     ids_["/api/v1/plans/{id}"] = spare->id;
-    auto make_api = [&](const std::string& name) {
+    auto make_api = [&](const std::string& name,
+                        const control::Principal& by = {"root", Role::kAdmin},
+                        std::vector<std::string> plans = {"Gold"}) {
       Api api;
       api.name = name;
       api.version = "v1";
       api.context = "/" + std::string(1, static_cast<char>(std::tolower(name[0]))) + "/v1";
       api.upstream = "http://" + name + ":80";
       api.resources = {{"GET", "/x", AuthType::kApiKey, {}, {}}};
-      api.plans = {"Gold"};
-      auto created = service.CreateApi(root, api);
+      api.plans = std::move(plans);
+      auto created = service.CreateApi(by, api);
       EXPECT_TRUE(created.ok()) << created.error().message;
-      EXPECT_TRUE(service.ChangeLifecycle(root, created->id, "publish").ok());
+      EXPECT_TRUE(service.ChangeLifecycle(by, created->id, "publish").ok());
       return created->id;
     };
     ids_["/api/v1/apis/{id}"] = make_api("A");
@@ -160,6 +229,55 @@ class AuthzMatrixTest : public ::testing::Test {
     auto key = service.CreateApiKey(owner, app->id, "k", std::nullopt);
     ASSERT_TRUE(key.ok());
     ids_["{keyId}"] = key->record.id;
+    ids_["{apiId}"] = ids_["/api/v1/apis/{id}"];
+
+    ApiDocument guide;
+    guide.name = "Guide";
+    guide.type = "markdown";
+    guide.content = "# Getting started";
+    auto doc = service.CreateDocument(root, ids_["/api/v1/apis/{id}"], guide);
+    ASSERT_TRUE(doc.ok()) << doc.error().message;
+    ids_["{docId}"] = doc->id;
+
+    auto client = service.CreateOAuthClient(owner, app->id, "backend");
+    ASSERT_TRUE(client.ok()) << client.error().message;
+    ids_["{clientId}"] = client_id_ = client->record.client_id;
+    client_secret_ = client->secret;
+    Issuer idp;
+    idp.name = "Corp IdP";
+    idp.issuer = "https://idp.example.com";
+    idp.jwks_uri = "https://idp.example.com/keys";
+    auto issuer = service.CreateIssuer(root, idp);
+    ASSERT_TRUE(issuer.ok()) << issuer.error().message;
+    issuer_id_ = ids_["/api/v1/issuers/{id}"] = issuer->id;
+    auto ext = service.CreateExternalClient(owner, app->id, issuer->id, "ext-client-1");
+    ASSERT_TRUE(ext.ok()) << ext.error().message;
+    ids_["{extId}"] = ext->id;
+    auto mesh =
+        service.CreateMeshIdentity(owner, app->id, "spiffe://cluster.local/ns/shop/sa/checkout");
+    ASSERT_TRUE(mesh.ok()) << mesh.error().message;
+    ids_["{identityId}"] = mesh->id;
+
+    // The publisher's own APIs, with one subscription of the owner's in each state.
+    const std::string p = make_api("P", pub, {"Gold", "Approval"});
+    auto pending = service.Subscribe(owner, app->id, p, "Approval");
+    ASSERT_TRUE(pending.ok()) << pending.error().message;
+    ASSERT_EQ(pending->status, SubscriptionStatus::kPending);
+    ids_["/api/v1/subscriptions/{id}/approve"] = pending->id;
+    ids_["/api/v1/subscriptions/{id}/reject"] = pending->id;
+    auto active = service.Subscribe(owner, app->id, make_api("Q", pub), "Gold");
+    ASSERT_TRUE(active.ok()) << active.error().message;
+    ids_["/api/v1/subscriptions/{id}/block"] = active->id;
+    auto blocked = service.Subscribe(owner, app->id, make_api("R", pub), "Gold");
+    ASSERT_TRUE(blocked.ok()) << blocked.error().message;
+    ASSERT_TRUE(service.BlockSubscription(pub, blocked->id).ok());
+    ids_["/api/v1/subscriptions/{id}/unblock"] = blocked->id;
+
+    // A blocked application of the owner's, for unblock.
+    auto sanctioned = service.CreateApplication(owner, Application{.name = "sanctioned"});
+    ASSERT_TRUE(sanctioned.ok());
+    ASSERT_TRUE(service.SetApplicationBlocked(root, sanctioned->id, true).ok());
+    ids_["/api/v1/applications/{id}/unblock"] = sanctioned->id;
   }
 
   // The request path for `pattern`: {id} is the seeded resource under that prefix.
@@ -170,11 +288,19 @@ class AuthzMatrixTest : public ::testing::Test {
         path.replace(at, token.size(), value);
       }
     };
-    for (const auto& [prefix, id] : ids_) {
-      if (prefix.front() == '/' && pattern.rfind(prefix, 0) == 0) replace("{id}", id);
+    // The longest matching prefix names {id} (".../{id}/unblock" before ".../{id}").
+    size_t longest = 0;
+    std::string id;
+    for (const auto& [prefix, value] : ids_) {
+      if (prefix.front() == '/' && pattern.rfind(prefix, 0) == 0 && prefix.size() > longest) {
+        longest = prefix.size();
+        id = value;
+      }
     }
-    replace("{subId}", ids_["{subId}"]);
-    replace("{keyId}", ids_["{keyId}"]);
+    if (longest > 0) replace("{id}", id);
+    for (const auto& [token, value] : ids_) {
+      if (token.front() == '{') replace(token, value);
+    }
     return path;
   }
 
@@ -182,9 +308,13 @@ class AuthzMatrixTest : public ::testing::Test {
     const auto db = dir_.path() / ("cell-" + std::to_string(cell) + ".db");
     std::filesystem::copy_file(dir_.path() / "template.db", db);
     RestHarness rest(db);
+    rest.AttachKeyManager();
     rest.accounts().SetSignupEnabled(true);
     std::map<std::string, std::string> headers;
     if (caller != kAnonymous) headers["Authorization"] = "Bearer " + tokens_[caller];
+    if (row.pattern.rfind("/oauth2/", 0) == 0) {
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+    }
     Answer a = rest.Call(row.method, PathFor(row.pattern), headers, row.body);
     last_body_ = a.raw.body();
     return a.status / 100 == 2 ? "2xx" : std::to_string(a.status);
@@ -194,11 +324,13 @@ class AuthzMatrixTest : public ::testing::Test {
   std::array<std::string, kCallers> tokens_;
   std::map<std::string, std::string> ids_;
   std::string api_b_;
+  std::string issuer_id_;
+  std::string client_id_, client_secret_;
   std::string last_body_;
 };
 
 TEST_F(AuthzMatrixTest, EveryRouteAnswersEveryCallerAsTheTableSays) {
-  const std::vector<Row> table = Table(api_b_);
+  const std::vector<Row> table = Table(api_b_, issuer_id_);
   std::set<std::pair<std::string, std::string>> rows;
   for (const Row& row : table) {
     rows.emplace(std::string(beast_http::to_string(row.method)), row.pattern);
@@ -230,6 +362,32 @@ TEST_F(AuthzMatrixTest, EveryRouteAnswersEveryCallerAsTheTableSays) {
                                          << " as " << kCallerNames[caller] << ": " << last_body_;
     }
   }
+}
+
+// The client-authenticated rows above answer 401 to every user; the seeded OAuth client, with its
+// credentials, is served by the same endpoints.
+TEST_F(AuthzMatrixTest, OAuthEndpointsServeTheSeededClient) {
+  const auto db = dir_.path() / "oauth.db";
+  std::filesystem::copy_file(dir_.path() / "template.db", db);
+  RestHarness rest(db);
+  rest.AttachKeyManager();
+  const std::map<std::string, std::string> client{
+      {"Authorization", BasicAuth(client_id_, client_secret_)},
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  Answer token = rest.Call(verb::post, "/oauth2/token", client, "grant_type=client_credentials");
+  ASSERT_EQ(token.status, 200u) << token.raw.body();
+  const std::string access(token.body.at("access_token").as_string());
+  Answer introspected = rest.Call(verb::post, "/oauth2/introspect", client, "token=" + access);
+  ASSERT_EQ(introspected.status, 200u) << introspected.raw.body();
+  EXPECT_TRUE(introspected.body.at("active").as_bool());
+  EXPECT_EQ(rest.Call(verb::post, "/oauth2/revoke", client, "token=" + access).status, 200u);
+
+  // A wrong secret is no client.
+  const std::map<std::string, std::string> wrong{
+      {"Authorization", BasicAuth(client_id_, client_secret_ + "x")},
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  EXPECT_EQ(rest.Call(verb::post, "/oauth2/token", wrong, "grant_type=client_credentials").status,
+            401u);
 }
 
 }  // namespace

@@ -12,6 +12,8 @@
 
 #include "adapters/rest/management_api.h"
 #include "control/accounts.h"
+#include "control/key_manager.h"
+#include "control/master_key.h"
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "store/sqlite/sqlite_store.h"
@@ -65,7 +67,9 @@ class RestHarness {
               const std::string& remote = "127.0.0.1") {
     tollgate::http::Request req{method, target, 11};
     for (const auto& [name, value] : headers) req.set(name, value);
-    if (!body.empty()) req.set(beast_http::field::content_type, "application/json");
+    if (!body.empty() && req.find(beast_http::field::content_type) == req.end()) {
+      req.set(beast_http::field::content_type, "application/json");
+    }
     req.body() = body;
     req.prepare_payload();
     Answer a;
@@ -78,6 +82,21 @@ class RestHarness {
     return a;
   }
 
+  // Runs a key manager (OAuth2 token service) in this process, as `tollgate serve` does, with a
+  // fixed master key so that every harness over a copy of the same store can unseal its keys.
+  control::KeyManager& AttachKeyManager() {
+    auto master = control::MasterKey::FromBytes(std::string(32, 'k'));
+    if (!master.ok()) throw std::runtime_error("master key: " + master.error().message);
+    key_manager_ = std::make_unique<control::KeyManager>(
+        *store_, clock_, std::move(master.value()),
+        control::KeyManagerOptions{"http://tollgate.test/"}, nullptr);
+    if (auto s = key_manager_->EnsureSigningKey(); !s.ok()) {
+      throw std::runtime_error("signing key: " + s.error().message);
+    }
+    service_->AttachKeyManager(key_manager_.get());
+    return *key_manager_;
+  }
+
   store::SqliteStore& store() { return *store_; }
   control::Service& service() { return *service_; }
   control::Accounts& accounts() { return service_->accounts(); }
@@ -88,6 +107,7 @@ class RestHarness {
   FakeClock clock_{1'800'000'000};
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<control::Service> service_;
+  std::unique_ptr<control::KeyManager> key_manager_;  // after service_: destroyed before it
   std::unique_ptr<ManagementApi> api_;
 };
 
