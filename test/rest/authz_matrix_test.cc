@@ -63,6 +63,7 @@ std::vector<Row> Table(const std::string& api_b_id, const std::string& issuer_id
   return {
       {verb::get, "/healthz", "", kEveryone},
       {verb::get, "/readyz", "", kEveryone},
+      {verb::get, "/api/v1/openapi.json", "", kEveryone},
       {verb::get, "/api/v1/me", "", kAnyUser},
 
       {verb::get, "/api/v1/apis", "", kPublishers},
