@@ -42,7 +42,7 @@ Result<CatalogEntry> Service::GetCatalogEntry(const Principal&, std::string_view
     for (ApiDocument& doc : docs->items) entry.documents.push_back(std::move(doc));
     if (page.offset + page.limit >= docs->total) break;
   }
-  entry.openapi_path = "/api/v1/apis/" + api->id + "/openapi";
+  entry.openapi_path = "/api/v1/catalog/" + api->id + "/openapi";
   entry.api = std::move(api.value());
   return entry;
 }

@@ -161,7 +161,7 @@ TEST_F(PublisherTest, CatalogShowsPublishedAndDeprecatedApisWithPlansAndDocument
   ASSERT_TRUE(entry->plans[0].rate.has_value());
   EXPECT_TRUE(entry->plans[1].requires_approval);
   ASSERT_EQ(entry->documents.size(), 1u);
-  EXPECT_EQ(entry->openapi_path, "/api/v1/apis/" + api.id + "/openapi");
+  EXPECT_EQ(entry->openapi_path, "/api/v1/catalog/" + api.id + "/openapi");
   EXPECT_EQ(CodeOf(service_->GetCatalogEntry(alice_, draft->id)), "api_not_found");
 }
 

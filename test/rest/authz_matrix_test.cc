@@ -86,6 +86,7 @@ std::vector<Row> Table(const std::string& api_b_id, const std::string& issuer_id
 
       {verb::get, "/api/v1/catalog", "", kAnyUser},
       {verb::get, "/api/v1/catalog/{apiId}", "", kAnyUser},
+      {verb::get, "/api/v1/catalog/{apiId}/openapi", "", kAnyUser},
 
       // Approval and blocking: the API's publisher (its creator, "pub" here) or an admin.
       {verb::get, "/api/v1/subscriptions", "", kPublishers},

@@ -269,7 +269,16 @@ TEST_F(PortalRestTest, CatalogShowsOnlyVisibleApisWithoutTheirUpstream) {
   EXPECT_EQ(entry.body.at("plans").at(0).at("rate").at("requests"), 100);
   EXPECT_EQ(entry.body.at("plans").at(1).at("requiresApproval"), true);
   EXPECT_EQ(entry.body.at("documents").at(0).at("url"), "https://docs.example.com");
-  EXPECT_EQ(entry.body.at("openapi"), json::value("/api/v1/apis/" + pets + "/openapi"));
+  EXPECT_EQ(entry.body.at("openapi"), json::value("/api/v1/catalog/" + pets + "/openapi"));
+  // Developers get the API's OpenAPI document without Tollgate's settings (no upstream).
+  auto spec = Call(verb::get, "/api/v1/catalog/" + pets + "/openapi", kAlice);
+  ASSERT_EQ(spec.status, 200u);
+  const std::string spec_text = json::serialize(spec.body);
+  EXPECT_EQ(spec_text.find("secret-upstream"), std::string::npos) << spec_text;
+  EXPECT_EQ(spec_text.find("x-tollgate"), std::string::npos) << spec_text;
+  EXPECT_EQ(spec.body.at("openapi"), "3.0.3");
+  EXPECT_TRUE(spec.body.at("paths").as_object().size() > 0);
+  EXPECT_EQ(Call(verb::get, "/api/v1/catalog/" + Id(draft) + "/openapi", kAlice).status, 404u);
   auto hidden = Call(verb::get, "/api/v1/catalog/" + Id(draft), kAlice);
   EXPECT_EQ(hidden.status, 404u);
   EXPECT_EQ(hidden.body.at("code"), "api_not_found");

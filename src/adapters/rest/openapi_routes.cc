@@ -47,6 +47,22 @@ bool AcceptedType(const tollgate::http::Request& req) {
          type == "application/openapi+yaml";
 }
 
+// Removes every "x-tollgate…" member, at any depth: what developers may not see.
+void StripTollgateExtensions(json::value& value) {
+  if (auto* object = value.if_object()) {
+    for (auto it = object->begin(); it != object->end();) {
+      if (it->key().starts_with("x-tollgate")) {
+        it = object->erase(it);
+      } else {
+        StripTollgateExtensions(it->value());
+        ++it;
+      }
+    }
+  } else if (auto* array = value.if_array()) {
+    for (json::value& item : *array) StripTollgateExtensions(item);
+  }
+}
+
 }  // namespace
 
 void ManagementApi::AddOpenApiRoutes() {
@@ -88,6 +104,24 @@ void ManagementApi::AddOpenApiRoutes() {
     auto created = service_.CreateApi(who, std::move(draft.value()));
     if (!created.ok()) return ErrorResponse(req, created.error());
     return Text(req, 201, "application/json", json::serialize(ToJson(*created)));
+  });
+  // The developer portal's view of a catalog API as OpenAPI: the same document without Tollgate's
+  // settings (no x-tollgate extensions, so no upstream address). Every signed-in user, for
+  // PUBLISHED and DEPRECATED APIs; ?format and ?server as below.
+  Route(verb::get, "/api/v1/catalog/{apiId}/openapi", [this](P who, R req, A params) {
+    auto entry = service_.GetCatalogEntry(who, params.Get("apiId"));
+    if (!entry.ok()) return ErrorResponse(req, entry.error());
+    auto query = Query(req);
+    if (!query["format"].empty() && query["format"] != "json" && query["format"] != "yaml") {
+      return ErrorResponse(req, Invalid("format", "format is json or yaml", "invalid_query"));
+    }
+    control::ExportOptions options;
+    options.gateway_url = query["server"];
+    json::value doc = json::parse(control::ExportOpenApi(entry->api, {}, options));
+    StripTollgateExtensions(doc);
+    const std::string text = json::serialize(doc);
+    if (query["format"] == "yaml") return Text(req, 200, "application/yaml", control::JsonToYaml(text));
+    return Text(req, 200, "application/json", text);
   });
   // ?format=yaml for YAML; ?server=https://api.example.com for the gateway's base URL (default:
   // the context alone, a relative server URL).
