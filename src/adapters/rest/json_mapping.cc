@@ -1,9 +1,9 @@
 // JSON mapping of management resources.
 #include "adapters/rest/json_mapping.h"
 
-#include <ctime>
-
 #include <boost/json.hpp>
+
+#include "control/openapi_common.h"
 
 namespace tollgate::adapters::rest {
 namespace json = boost::json;
@@ -38,37 +38,10 @@ json::array ToArray(const std::vector<std::string>& items) {
   return a;
 }
 
-std::string FormatTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+// RFC 3339 text of instants: one implementation, shared with OpenAPI import/export.
+std::string FormatTime(int64_t unix_seconds) { return control::openapi::FormatTime(unix_seconds); }
 
-std::optional<int64_t> ParseTime(std::string_view text) {
-  std::tm tm{};
-  int offset_sign = 0, oh = 0, om = 0;
-  const std::string s(text);
-  char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr) return std::nullopt;
-  if (*end == '.') {  // fractional seconds are accepted and dropped
-    ++end;
-    while (*end >= '0' && *end <= '9') ++end;
-  }
-  if (*end == 'Z' || *end == 'z') {
-    ++end;
-  } else if (*end == '+' || *end == '-') {
-    offset_sign = *end == '+' ? 1 : -1;
-    if (std::sscanf(end + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
-    end += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (*end != '\0') return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm)) - offset_sign * (oh * 3600 + om * 60);
-}
+std::optional<int64_t> ParseTime(std::string_view text) { return control::openapi::ParseTime(text); }
 
 Result<std::string> StringField(const json::object& o, std::string_view name,
                                 std::string_view prefix) {
