@@ -124,17 +124,6 @@ class Store {
   // Rows whose window has not ended at `now` (window_end > now), ordered by key, window_start.
   virtual Result<std::vector<QuotaUsage>> LoadQuotaUsage(int64_t now) = 0;
 
-  // --- Users, personal access tokens, sessions and the audit log. Not enforcer configuration:
-  // these writes do not bump the revision (the snapshot does not contain them).
-  //
-  // Users. Conflict: "user_name_taken". Not found: "user_not_found". A user's name is their
-  // identity (applications, tokens and sessions name it) and never changes: UpdateUser replaces
-  // email, role, password_hash and disabled, keeping name and created_at. An "active admin" is a
-  // user with role admin that is not disabled: UpdateUser and DeleteUser refuse, with kConflict
-  // "last_admin", a change that would leave none (checked inside the write transaction).
-  // DeleteUser refuses a user who still owns applications (kConflict "user_has_applications",
-  // so that a later user of the same name cannot inherit them) and deletes the user's access
-  // tokens and sessions with it.
   // --- OAuth2 key manager (sqlite_oauth.cc). Every write bumps the revision: the enforcer reads
   // clients, keys and revocations from its snapshot.
   // OAuth clients. Conflict: "oauth_client_taken" (same client_id). Not found:
@@ -236,7 +225,18 @@ class Store {
   // Sets Application::blocked. Not found: "application_not_found".
   virtual Result<Application> SetApplicationBlocked(std::string_view id, bool blocked) = 0;
 
-  // --- Users. Conflict: "user_name_taken". Not found: "user_not_found".
+
+  // --- Users, personal access tokens, sessions and the audit log. Not enforcer configuration:
+  // these writes do not bump the revision (the snapshot does not contain them).
+  //
+  // Users. Conflict: "user_name_taken". Not found: "user_not_found". A user's name is their
+  // identity (applications, tokens and sessions name it) and never changes: UpdateUser replaces
+  // email, role, password_hash and disabled, keeping name and created_at. An "active admin" is a
+  // user with role admin that is not disabled: UpdateUser and DeleteUser refuse, with kConflict
+  // "last_admin", a change that would leave none (checked inside the write transaction).
+  // DeleteUser refuses a user who still owns applications (kConflict "user_has_applications",
+  // so that a later user of the same name cannot inherit them) and deletes the user's access
+  // tokens and sessions with it.
   virtual Result<User> CreateUser(const User& user) = 0;
   virtual Result<User> GetUser(std::string_view id) = 0;
   virtual Result<User> GetUserByName(std::string_view name) = 0;

@@ -84,7 +84,7 @@ class SqliteStore final : public Store {
   Status SaveQuotaUsage(const std::vector<QuotaUsage>& usage, int64_t now) override;
   Result<std::vector<QuotaUsage>> LoadQuotaUsage(int64_t now) override;
 
-  // Users, tokens, sessions: sqlite_users.cc; the audit log: sqlite_audit.cc.
+  // OAuth2 clients, signing keys, revocations, issuers: sqlite_oauth.cc.
   Result<OAuthClient> CreateOAuthClient(const OAuthClient& client) override;
   Result<OAuthClient> GetOAuthClient(std::string_view client_id) override;
   Result<std::vector<OAuthClient>> ListOAuthClients(std::string_view application_id) override;
@@ -105,7 +105,8 @@ class SqliteStore final : public Store {
   Result<ExternalClient> CreateExternalClient(const ExternalClient& client) override;
   Result<std::vector<ExternalClient>> ListExternalClients(std::string_view application_id) override;
   Status DeleteExternalClient(std::string_view application_id, std::string_view id) override;
-  // sqlite_portal.cc
+
+  // Versions, documents, catalog, approvals, blocking: sqlite_portal.cc.
   Result<Api> DeprecateApi(const LifecycleEvent& event, int64_t deprecated_at,
                            std::optional<int64_t> sunset_at) override;
   Result<Api> CreateApiVersion(const Api& api, const std::vector<ApiDocument>& documents) override;
@@ -123,6 +124,7 @@ class SqliteStore final : public Store {
                                              SubscriptionStatus to) override;
   Result<Application> SetApplicationBlocked(std::string_view id, bool blocked) override;
 
+  // Users, tokens, sessions: sqlite_users.cc; the audit log: sqlite_audit.cc.
   Result<User> CreateUser(const User& user) override;
   Result<User> GetUser(std::string_view id) override;
   Result<User> GetUserByName(std::string_view name) override;
