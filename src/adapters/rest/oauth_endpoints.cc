@@ -7,6 +7,7 @@
 #include <map>
 #include <utility>
 
+#include "adapters/rest/json_mapping.h"
 #include "adapters/rest/oauth_routes.h"
 #include "control/key_manager.h"
 #include "crypto/crypto.h"
@@ -151,10 +152,23 @@ Error NoKeyManager() {
                {}};
 }
 
-json::array ToArray(const std::vector<std::string>& items) {
-  json::array out;
-  for (const std::string& s : items) out.emplace_back(s);
-  return out;
+// What every client-authenticated endpoint (token, introspect, revoke) starts from.
+struct ClientCall {
+  control::KeyManager* key_manager = nullptr;
+  Form form;
+  control::ClientCredentials client;
+};
+Result<ClientCall> ClientCallFrom(control::Service& service, const Request& req) {
+  ClientCall call;
+  call.key_manager = service.key_manager();
+  if (call.key_manager == nullptr) return NoKeyManager();
+  auto form = ParseForm(req);
+  if (!form.ok()) return form.error();
+  auto client = ClientFrom(req, *form);
+  if (!client.ok()) return client.error();
+  call.form = std::move(form.value());
+  call.client = std::move(client.value());
+  return call;
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -164,18 +178,16 @@ std::string Join(const std::vector<std::string>& items) {
 }
 
 Response Token(control::Service& service, const Request& req) {
-  control::KeyManager* km = service.key_manager();
-  if (km == nullptr) return OAuthErrorResponse(req, NoKeyManager());
-  auto form = ParseForm(req);
-  if (!form.ok()) return OAuthErrorResponse(req, form.error());
-  auto client = ClientFrom(req, *form);
-  if (!client.ok()) return OAuthErrorResponse(req, client.error());
+  auto call = ClientCallFrom(service, req);
+  if (!call.ok()) return OAuthErrorResponse(req, call.error());
+  control::KeyManager* km = call->key_manager;
+  const Form& form = call->form;
   control::TokenRequest request;
-  request.grant_type = FormGet(*form, "grant_type");
-  request.client = std::move(client.value());
-  if (auto it = form->find("scope"); it != form->end()) request.scope = it->second;
-  request.audience = FormGet(*form, "audience");
-  if (request.audience.empty()) request.audience = FormGet(*form, "resource");
+  request.grant_type = FormGet(form, "grant_type");
+  request.client = std::move(call->client);
+  if (auto it = form.find("scope"); it != form.end()) request.scope = it->second;
+  request.audience = FormGet(form, "audience");
+  if (request.audience.empty()) request.audience = FormGet(form, "resource");
   auto issued = km->IssueToken(request);
   if (!issued.ok()) return OAuthErrorResponse(req, issued.error());
   json::object body{{"access_token", issued->access_token},
@@ -188,15 +200,13 @@ Response Token(control::Service& service, const Request& req) {
 }
 
 Response Introspect(control::Service& service, const Request& req) {
-  control::KeyManager* km = service.key_manager();
-  if (km == nullptr) return OAuthErrorResponse(req, NoKeyManager());
-  auto form = ParseForm(req);
-  if (!form.ok()) return OAuthErrorResponse(req, form.error());
-  auto client = ClientFrom(req, *form);
-  if (!client.ok()) return OAuthErrorResponse(req, client.error());
-  const std::string token = FormGet(*form, "token");
+  auto call = ClientCallFrom(service, req);
+  if (!call.ok()) return OAuthErrorResponse(req, call.error());
+  control::KeyManager* km = call->key_manager;
+  const Form& form = call->form;
+  const std::string token = FormGet(form, "token");
   if (token.empty()) return OAuthErrorResponse(req, InvalidRequest("token is required"));
-  auto answer = km->Introspect(*client, token);
+  auto answer = km->Introspect(call->client, token);
   if (!answer.ok()) return OAuthErrorResponse(req, answer.error());
   if (!answer->active) return JsonResponse(req, 200, json::object{{"active", false}});
   json::object body{{"active", true},        {"client_id", answer->client_id},
@@ -214,15 +224,13 @@ Response Introspect(control::Service& service, const Request& req) {
 }
 
 Response Revoke(control::Service& service, const Request& req) {
-  control::KeyManager* km = service.key_manager();
-  if (km == nullptr) return OAuthErrorResponse(req, NoKeyManager());
-  auto form = ParseForm(req);
-  if (!form.ok()) return OAuthErrorResponse(req, form.error());
-  auto client = ClientFrom(req, *form);
-  if (!client.ok()) return OAuthErrorResponse(req, client.error());
-  const std::string token = FormGet(*form, "token");
+  auto call = ClientCallFrom(service, req);
+  if (!call.ok()) return OAuthErrorResponse(req, call.error());
+  control::KeyManager* km = call->key_manager;
+  const Form& form = call->form;
+  const std::string token = FormGet(form, "token");
   if (token.empty()) return OAuthErrorResponse(req, InvalidRequest("token is required"));
-  if (auto s = km->Revoke(*client, token); !s.ok()) return OAuthErrorResponse(req, s.error());
+  if (auto s = km->Revoke(call->client, token); !s.ok()) return OAuthErrorResponse(req, s.error());
   Response res{beast_http::status::ok, req.version()};
   res.set(beast_http::field::cache_control, "no-store");
   res.content_length(0);
