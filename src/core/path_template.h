@@ -12,6 +12,15 @@
 
 namespace tollgate {
 
+// The path part of a request target: everything before the first '?' or '#'. (A plain loop:
+// std::string_view::find_first_of calls memchr once per character.)
+inline std::string_view PathOfTarget(std::string_view target) {
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == '?' || target[i] == '#') return target.substr(0, i);
+  }
+  return target;
+}
+
 class PathTemplate {
  public:
   // Parses a template. Rules: starts with '/'; segments are literals, "{name}" (whole segment),

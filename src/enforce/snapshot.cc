@@ -301,9 +301,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_
 
 const CompiledApi* Snapshot::MatchApi(std::string_view host, std::string_view path,
                                       std::string_view* rest) const {
-  if (const size_t q = path.find_first_of("?#"); q != std::string_view::npos) {
-    path = path.substr(0, q);
-  }
+  path = PathOfTarget(path);
   if (path.empty() || path.front() != '/' || by_context_.empty()) return nullptr;
   // Candidate contexts are the path's prefixes that end at a segment boundary, longest first.
   size_t end = path.size();
@@ -329,9 +327,7 @@ const CompiledApi* Snapshot::MatchHintedApi(std::string_view id, std::string_vie
                                              std::string_view* rest) const {
   const CompiledApi* api = FindApi(id);
   if (api == nullptr) return nullptr;
-  if (const size_t q = path.find_first_of("?#"); q != std::string_view::npos) {
-    path = path.substr(0, q);
-  }
+  path = PathOfTarget(path);
   const std::string_view context = api->context;
   if (path.substr(0, context.size()) == context &&
       (path.size() == context.size() || path[context.size()] == '/')) {

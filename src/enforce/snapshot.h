@@ -11,24 +11,34 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
 
 #include "core/model.h"
 #include "core/path_template.h"
 
 namespace tollgate::enforce {
 
-// Transparent hashing so that lookups by string_view do not allocate.
+// String-keyed tables of the snapshot: open addressing and absl's hash (cheaper than
+// std::hash's on short keys), transparent so that lookups by string_view do not allocate.
 struct StringHash {
   using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  size_t operator()(std::string_view s) const {
+    // Through absl::string_view: absl's own hash (this absl hashes std::string_view with
+    // std::hash).
+    return absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
+  }
+};
+struct StringEq {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return a == b; }
 };
 template <class V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+using StringMap = absl::flat_hash_map<std::string, V, StringHash, StringEq>;
 
 // A limit as the throttling stage needs it: the policy, the name it is reported under, and the
 // stable counter key (see core/hash.h) that identifies it across processes.
@@ -239,7 +249,7 @@ class Snapshot {
   std::vector<StringMap<uint32_t>> external_clients_;  // per issuer index: client → app
   std::vector<CompiledIssuer> issuers_;
   StringMap<uint32_t> issuer_by_iss_;
-  std::unordered_set<std::string, StringHash, std::equal_to<>> revoked_;
+  absl::flat_hash_set<std::string, StringHash, StringEq> revoked_;
   std::vector<CompiledSigningKey> signing_keys_;
 };
 
