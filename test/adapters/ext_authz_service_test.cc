@@ -11,6 +11,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
@@ -364,6 +365,103 @@ TEST_F(ExtAuthzServiceTest, HeadersAreFoundInBothFormsAndExtensionsAndPrincipalA
   const auto response = Call(request);
   EXPECT_EQ(response.status().code(), 0);
   EXPECT_TRUE(response.has_ok_response());
+}
+
+}  // namespace
+}  // namespace tollgate::adapters::envoy
+
+namespace tollgate::adapters::envoy {
+namespace {
+
+// Check() writes the answer's bytes itself (cached static parts + per-request fields): parsed,
+// they must say exactly what the typed translation says, for every shape of answer.
+void ExpectWireEqualsTyped(const auth::CheckResponse& typed, const std::string& wire,
+                           const std::string& what) {
+  auth::CheckResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire)) << what;
+  std::string report;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&report);
+  EXPECT_TRUE(differ.Compare(typed, parsed)) << what << ":\n" << report;
+}
+
+TEST(ExtAuthzWireTest, AnswersEqualTheTypedTranslation) {
+  fixture::PetstoreWorld world;
+  const std::vector<auth::CheckRequest> requests = {
+      MakeRequest("GET", "/petstore/v1/pets/7", {{"apikey", std::string(kApiKey)}}),
+      MakeRequest("GET", "/petstore/v1/pets/7?verbose=1",
+                  {{"apikey", std::string(kApiKey)},
+                   {"x-tollgate-plan", "Platinum"},
+                   {"x-tollgate-forged", "yes"}}),
+      MakeRequest("GET", "/petstore/v1/pets", {}),                          // 401
+      MakeRequest("GET", "/petstore/v1/pets", {{"apikey", "tg_wrong"}}),    // 401
+      MakeRequest("PATCH", "/petstore/v1/nothing", {{"apikey", std::string(kApiKey)}}),  // 404
+  };
+  for (const ExtAuthzOptions& options :
+       {ExtAuthzOptions{}, ExtAuthzOptions{.dynamic_metadata = false},
+        ExtAuthzOptions{.explain = true}}) {
+    const ExtAuthzService service(world.enforcer, options);
+    for (size_t i = 0; i < requests.size(); ++i) {
+      // Twice: the first call fills the per-thread cache, the second is served from it.
+      for (int round = 0; round < 2; ++round) {
+        auth::CheckResponse typed;
+        service.Answer(requests[i], &typed);
+        std::string wire;
+        service.AnswerWire(requests[i], &wire);
+        ExpectWireEqualsTyped(typed, wire,
+                              "request " + std::to_string(i) + " round " + std::to_string(round) +
+                                  " metadata " + std::to_string(options.dynamic_metadata) +
+                                  " explain " + std::to_string(options.explain));
+      }
+    }
+  }
+}
+
+TEST(ExtAuthzWireTest, RichAllowEqualsTheTypedTranslationAndPerRequestFieldsAreNotCached) {
+  fixture::PetstoreWorld world;
+  const ExtAuthzService service(world.enforcer, ExtAuthzOptions{.explain = true});
+  const auto request = MakeRequest("GET", "/petstore/v1/pets?api_key=k&x=1",
+                                   {{"x-backend-jwt", "forged"}, {"x-tollgate-forged", "1"}});
+  Decision d = RichAllow();
+  std::string jwt;  // outlives every use of d.backend_jwt
+  for (int remaining : {99, 42}) {  // same subscription, new remaining quota and JWT
+    d.limit.remaining = remaining;
+    jwt = "eyJhbGciOiJSUzI1NiJ9.e30.sig" + std::to_string(remaining);
+    d.backend_jwt = jwt;
+    auth::CheckResponse typed;
+    service.Respond(d, request, &typed);
+    std::string wire;
+    service.RespondWire(d, request, &wire);
+    ExpectWireEqualsTyped(typed, wire, "remaining " + std::to_string(remaining));
+    auth::CheckResponse parsed;
+    ASSERT_TRUE(parsed.ParseFromString(wire));
+    EXPECT_EQ(HeaderValue(parsed.ok_response().response_headers_to_add(), "RateLimit"),
+              "\"Gold\";r=" + std::to_string(remaining) + ";t=60");
+    EXPECT_EQ(HeaderValue(parsed.ok_response().headers(), "x-backend-jwt"), jwt);
+  }
+  // Another application on the same API gets its own facts, not the cached ones.
+  d.application_id = "app-web";
+  d.application_name = "Web";
+  auth::CheckResponse typed;
+  service.Respond(d, request, &typed);
+  std::string wire;
+  service.RespondWire(d, request, &wire);
+  ExpectWireEqualsTyped(typed, wire, "other application");
+}
+
+TEST_F(ExtAuthzServiceTest, MalformedRequestBytesAreInvalidArgument) {
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  const std::string garbage = "\x0a\xff\xff\xff\xff\x0f";  // a length past the end
+  grpc::Slice slice(garbage.data(), garbage.size());
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/envoy.service.auth.v3.Authorization/Check", grpc::StubOptions(),
+                 &request, &response, [&done](grpc::Status s) { done.set_value(s); });
+  const grpc::Status status = done.get_future().get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

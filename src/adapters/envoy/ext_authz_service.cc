@@ -9,8 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include <absl/container/flat_hash_map.h>
 #include <google/protobuf/arena.h>
 #include <google/protobuf/struct.pb.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/slice.h>
 #include <grpcpp/support/status.h>
 
 #include "enforce/response.h"
@@ -121,18 +125,13 @@ void AddClientHeaders(const Decision& decision, bool explain, Headers* headers) 
   if (explain) AddHeader(headers, enforce::kExplainHeader, enforce::ExplainValue(decision));
 }
 
-void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers, bool explain,
-                 auth::CheckResponse* response) {
-  response->mutable_status()->set_code(grpc::StatusCode::OK);
-  auth::OkHttpResponse* ok = response->mutable_ok_response();
-  const enforce::UpstreamHeaders upstream = enforce::UpstreamHeadersFor(decision);
-  for (const enforce::HeaderPair& header : upstream) {
+// The part of an allowed answer that depends only on the decision's facts (API, application,
+// plan, credential location), never on this request: the same bytes for every call of one
+// subscription, so the wire path caches them serialized (see AllowedPartsCache).
+void FillAllowedStatic(const Decision& decision, auth::OkHttpResponse* ok) {
+  for (const enforce::HeaderPair& header : enforce::UpstreamHeadersFor(decision)) {
     AddHeader(ok->mutable_headers(), header.name, header.value);
   }
-  const bool has_jwt = !decision.backend_jwt.empty();
-  if (has_jwt) AddHeader(ok->mutable_headers(), BackendJwtHeader(decision), decision.backend_jwt);
-  // RateLimit, Deprecation and Sunset go to the client's response.
-  AddClientHeaders(decision, explain, ok->mutable_response_headers_to_add());
   if (!decision.credential_header.empty()) {
     ok->add_headers_to_remove(decision.credential_header.data(), decision.credential_header.size());
   }
@@ -140,8 +139,20 @@ void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers, 
     ok->add_query_parameters_to_remove(decision.credential_query.data(),
                                        decision.credential_query.size());
   }
+}
+
+// The per-request rest: the backend JWT (renewed over time), the client's headers (remaining
+// quota, lifecycle, explain) and the client-sent x-tollgate-* headers to drop. Appended after
+// the static part, each repeated field keeps the order FillAllowed gives it.
+void FillAllowedDynamic(const Decision& decision, const ProtoHeaders& request_headers,
+                        bool explain, auth::OkHttpResponse* ok) {
+  const bool has_jwt = !decision.backend_jwt.empty();
+  if (has_jwt) AddHeader(ok->mutable_headers(), BackendJwtHeader(decision), decision.backend_jwt);
+  // RateLimit, Deprecation and Sunset go to the client's response.
+  AddClientHeaders(decision, explain, ok->mutable_response_headers_to_add());
   // A client-sent x-tollgate-* header that Tollgate does not overwrite (its fact is empty) would
   // otherwise reach the service looking authoritative.
+  const enforce::UpstreamHeaders upstream = enforce::UpstreamHeadersFor(decision);
   request_headers.ForEachName([&](std::string_view name) {
     if (!HasTollgatePrefix(name)) return;
     for (const enforce::HeaderPair& header : upstream) {
@@ -150,6 +161,14 @@ void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers, 
     if (has_jwt && EqualsLower(name, BackendJwtHeader(decision))) return;
     ok->add_headers_to_remove(name.data(), name.size());
   });
+}
+
+void FillAllowed(const Decision& decision, const ProtoHeaders& request_headers, bool explain,
+                 auth::CheckResponse* response) {
+  response->mutable_status()->set_code(grpc::StatusCode::OK);
+  auth::OkHttpResponse* ok = response->mutable_ok_response();
+  FillAllowedStatic(decision, ok);
+  FillAllowedDynamic(decision, request_headers, explain, ok);
 }
 
 void FillDenied(const Decision& decision, bool explain, auth::CheckResponse* response) {
@@ -181,6 +200,139 @@ void Fill(const Decision& decision, const ProtoHeaders& headers, const ExtAuthzO
     FillDenied(decision, options.explain, response);
   }
   if (options.dynamic_metadata) FillMetadata(decision, response->mutable_dynamic_metadata());
+}
+
+// -- The wire path ------------------------------------------------------------------------------
+// Check() is served through gRPC's raw (ByteBuffer) method: the request is parsed on a per-thread
+// arena, and an allowed answer is assembled from cached serialized parts plus the few per-request
+// fields instead of building and serializing some twenty messages per call. A message's encoding
+// is the concatenation of its fields' encodings, so cached static part + per-request part encode
+// one OkHttpResponse whose repeated fields keep FillAllowed's order.
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void PutLengthDelimitedHead(std::string& out, int field, size_t size) {
+  PutVarint(out, (static_cast<uint64_t>(field) << 3) | 2);  // wire type 2: length-delimited
+  PutVarint(out, size);
+}
+
+struct AllowedParts {
+  std::string ok;        // FillAllowedStatic's fields, serialized
+  std::string metadata;  // FillMetadata's Struct, serialized (when dynamic metadata is on)
+};
+
+// Per thread: the serialized static parts of allowed answers, keyed by every input of
+// FillAllowedStatic and FillMetadata (an allowed decision's code and status are constant).
+// Keys are the inputs themselves, so an entry can never be stale; bounded, emptied when full.
+class AllowedPartsCache {
+ public:
+  const AllowedParts& Get(const Decision& d, bool metadata) {
+    key_.assign(1, metadata ? 'm' : '-');
+    for (std::string_view part :
+         {d.api_id, d.api_name, d.api_version, d.application_id, d.application_name, d.subscriber,
+          d.plan, d.credential_kind, d.credential_header, d.credential_query}) {
+      PutVarint(key_, part.size());
+      key_.append(part);
+    }
+    if (auto it = parts_.find(key_); it != parts_.end()) return it->second;
+    if (parts_.size() >= kMaxEntries) parts_.clear();
+    AllowedParts parts;
+    auth::OkHttpResponse ok;
+    FillAllowedStatic(d, &ok);
+    ok.SerializeToString(&parts.ok);
+    if (metadata) {
+      google::protobuf::Struct facts;
+      FillMetadata(d, &facts);
+      facts.SerializeToString(&parts.metadata);
+    }
+    return parts_.emplace(key_, std::move(parts)).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  std::string key_;
+  absl::flat_hash_map<std::string, AllowedParts> parts_;
+};
+
+// The serialized CheckResponse for `decision` into `out` (replaced); messages built on `arena`.
+void WireAnswer(const Decision& decision, const ProtoHeaders& headers,
+                const ExtAuthzOptions& options, google::protobuf::Arena* arena, std::string* out) {
+  out->clear();
+  if (!decision.allowed()) {  // denials are rarer and carry per-request bodies: built in full
+    auto* response = google::protobuf::Arena::CreateMessage<auth::CheckResponse>(arena);
+    Fill(decision, headers, options, response);
+    response->SerializeToString(out);
+    return;
+  }
+  thread_local AllowedPartsCache cache;
+  thread_local std::string dynamic_bytes;
+  const AllowedParts& parts = cache.Get(decision, options.dynamic_metadata);
+  auto* dynamic = google::protobuf::Arena::CreateMessage<auth::OkHttpResponse>(arena);
+  FillAllowedDynamic(decision, headers, options.explain, dynamic);
+  dynamic->SerializeToString(&dynamic_bytes);
+  // Fields in number order, as protobuf writes them: status {code: OK} is an empty message.
+  PutLengthDelimitedHead(*out, auth::CheckResponse::kStatusFieldNumber, 0);
+  PutLengthDelimitedHead(*out, auth::CheckResponse::kOkResponseFieldNumber,
+                         parts.ok.size() + dynamic_bytes.size());
+  out->append(parts.ok);
+  out->append(dynamic_bytes);
+  if (options.dynamic_metadata) {
+    PutLengthDelimitedHead(*out, auth::CheckResponse::kDynamicMetadataFieldNumber,
+                           parts.metadata.size());
+    out->append(parts.metadata);
+  }
+}
+
+// A parse arena per gRPC thread whose first block lives inside it: a typical call allocates
+// nothing.
+struct CallScratch {
+  static constexpr size_t kBlockBytes = 16 * 1024;
+  CallScratch() : arena(Options(block)) {}
+  static google::protobuf::ArenaOptions Options(char* first_block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = first_block;
+    options.initial_block_size = kBlockBytes;
+    return options;
+  }
+  alignas(16) char block[kBlockBytes];
+  google::protobuf::Arena arena;
+  std::string out;
+};
+
+// Translates `request`, decides, and calls fn(decision, headers) while the decision is valid;
+// logs denials when asked.
+template <class Fn>
+void DecideOn(const enforce::Enforcer& enforcer, const ExtAuthzOptions& options,
+              const auth::CheckRequest& request, Fn&& fn) {
+  const auth::AttributeContext& attributes = request.attributes();
+  const HttpAttributes& http = attributes.request().http();
+  const ProtoHeaders headers(http);
+  AccessRequest access;
+  access.method = http.method();
+  access.host = http.host();
+  access.path = http.path();
+  access.headers = &headers;
+  // The downstream client as Envoy saw it (for IP-keyed limits) and its mesh identity.
+  access.client_address = attributes.source().address().socket_address().address();
+  access.principal = attributes.source().principal();
+  if (!attributes.context_extensions().empty()) {
+    const auto hint = attributes.context_extensions().find(std::string_view("tollgate_api"));
+    if (hint != attributes.context_extensions().end()) access.api_hint = hint->second;
+  }
+
+  enforcer.Check(access, [&](const Decision& decision) {
+    fn(decision, headers);
+    if (options.log_denials && !decision.allowed()) {
+      const std::string line = enforce::DenialLogLine(decision, access);
+      std::fprintf(stderr, "[ext_authz] debug: %s\n", line.c_str());
+    }
+  });
 }
 
 // One call's messages on an arena whose first block lives inside the holder, so a typical call
@@ -256,18 +408,27 @@ std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator() {
 }
 
 ExtAuthzService::ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options)
-    : enforcer_(enforcer), options_(options) {
-  if (options_.arena_messages) {
-    allocator_ = NewArenaCheckAllocator();
-    SetMessageAllocatorFor_Check(allocator_.get());
-  }
-}
+    : enforcer_(enforcer), options_(options) {}
 
 grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* context,
-                                                 const auth::CheckRequest* request,
-                                                 auth::CheckResponse* response) {
-  Answer(*request, response);
+                                                 const grpc::ByteBuffer* request_bytes,
+                                                 grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  thread_local CallScratch scratch;
+  auto* request = google::protobuf::Arena::CreateMessage<auth::CheckRequest>(&scratch.arena);
+  // The reader only reads through the pointer (its API takes it non-const).
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request_bytes));
+  if (!reader.status().ok() || !request->ParseFromZeroCopyStream(&reader)) {
+    scratch.arena.Reset();
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "malformed CheckRequest"));
+    return reactor;
+  }
+  DecideOn(enforcer_, options_, *request, [&](const Decision& decision, const ProtoHeaders& h) {
+    WireAnswer(decision, h, options_, &scratch.arena, &scratch.out);
+  });
+  grpc::Slice slice(scratch.out.data(), scratch.out.size());
+  *response_bytes = grpc::ByteBuffer(&slice, 1);
+  scratch.arena.Reset();
   // A denial is an answer, not an RPC failure: the RPC itself always succeeds and the verdict
   // travels in CheckResponse.status.
   reactor->Finish(grpc::Status::OK);
@@ -276,34 +437,27 @@ grpc::ServerUnaryReactor* ExtAuthzService::Check(grpc::CallbackServerContext* co
 
 void ExtAuthzService::Answer(const auth::CheckRequest& request,
                              auth::CheckResponse* response) const {
-  const auth::AttributeContext& attributes = request.attributes();
-  const HttpAttributes& http = attributes.request().http();
-  const ProtoHeaders headers(http);
-  AccessRequest access;
-  access.method = http.method();
-  access.host = http.host();
-  access.path = http.path();
-  access.headers = &headers;
-  // The downstream client as Envoy saw it (for IP-keyed limits) and its mesh identity.
-  access.client_address = attributes.source().address().socket_address().address();
-  access.principal = attributes.source().principal();
-  if (!attributes.context_extensions().empty()) {
-    const auto hint = attributes.context_extensions().find(std::string_view("tollgate_api"));
-    if (hint != attributes.context_extensions().end()) access.api_hint = hint->second;
-  }
+  DecideOn(enforcer_, options_, request, [&](const Decision& decision, const ProtoHeaders& h) {
+    Fill(decision, h, options_, response);
+  });
+}
 
-  enforcer_.Check(access, [&](const Decision& decision) {
-    Fill(decision, headers, options_, response);
-    if (options_.log_denials && !decision.allowed()) {
-      const std::string line = enforce::DenialLogLine(decision, access);
-      std::fprintf(stderr, "[ext_authz] debug: %s\n", line.c_str());
-    }
+void ExtAuthzService::AnswerWire(const auth::CheckRequest& request, std::string* out) const {
+  google::protobuf::Arena arena;
+  DecideOn(enforcer_, options_, request, [&](const Decision& decision, const ProtoHeaders& h) {
+    WireAnswer(decision, h, options_, &arena, out);
   });
 }
 
 void ExtAuthzService::Respond(const Decision& decision, const auth::CheckRequest& request,
                               auth::CheckResponse* response) const {
   Fill(decision, ProtoHeaders(request.attributes().request().http()), options_, response);
+}
+
+void ExtAuthzService::RespondWire(const Decision& decision, const auth::CheckRequest& request,
+                                  std::string* out) const {
+  google::protobuf::Arena arena;
+  WireAnswer(decision, ProtoHeaders(request.attributes().request().http()), options_, &arena, out);
 }
 
 }  // namespace tollgate::adapters::envoy

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include <grpcpp/support/message_allocator.h>
 
@@ -24,20 +25,20 @@ struct ExtAuthzOptions {
   bool explain = false;
   // Write one line per denied decision to stderr (serve --debug). Never carries a secret.
   bool log_denials = false;
-  // Allocate each call's CheckRequest and CheckResponse on a pooled protobuf arena (one reset per
-  // call instead of an allocation per header string and map node).
-  bool arena_messages = true;
 };
 
 using CheckMessageAllocator =
     grpc::MessageAllocator<::envoy::service::auth::v3::CheckRequest,
                            ::envoy::service::auth::v3::CheckResponse>;
-// The pooled-arena allocator ExtAuthzService uses (arena_messages); also for the benchmark's
-// baseline server. Thread-safe.
+// A pooled-arena allocator for a typed Check handler (each call's messages on an arena reset per
+// call): the benchmark's baseline server uses it. Thread-safe.
 std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator();
 
-// The gRPC ext_authz v3 service (callback API). Check() decides inline on the calling gRPC thread
-// and never blocks: the decision reads an immutable snapshot.
+// The gRPC ext_authz v3 service (callback API, raw method). Check() decides inline on the calling
+// gRPC thread and never blocks: the decision reads an immutable snapshot. It parses the request
+// itself on a per-thread arena and writes the serialized answer: an allowed answer reuses the
+// serialized parts that depend only on the subscription (upstream headers, credential removal,
+// dynamic metadata), cached per thread, and encodes only the per-request fields.
 //
 // Request translation: method, host (:authority) and path (with query) come from
 // attributes.request.http; headers are read from its `headers` map (Envoy lower-cases the keys)
@@ -56,28 +57,36 @@ std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator();
 // WWW-Authenticate (enforce::WwwAuthenticate), RateLimit*/Retry-After, Deprecation/Sunset.
 //
 // Thread-safe; the Enforcer must outlive the service.
-class ExtAuthzService final : public ::envoy::service::auth::v3::Authorization::CallbackService {
+class ExtAuthzService final
+    : public ::envoy::service::auth::v3::Authorization::WithRawCallbackMethod_Check<
+          ::envoy::service::auth::v3::Authorization::CallbackService> {
  public:
   explicit ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options = {});
 
   ::grpc::ServerUnaryReactor* Check(::grpc::CallbackServerContext* context,
-                                    const ::envoy::service::auth::v3::CheckRequest* request,
-                                    ::envoy::service::auth::v3::CheckResponse* response) override;
+                                    const ::grpc::ByteBuffer* request,
+                                    ::grpc::ByteBuffer* response) override;
 
   // The translation Check() performs, without gRPC: fills `response` (expected empty) for
   // `request`. For tests and benchmarks.
   void Answer(const ::envoy::service::auth::v3::CheckRequest& request,
               ::envoy::service::auth::v3::CheckResponse* response) const;
 
+  // The bytes Check() answers for `request` (the serialized CheckResponse, into `out`): parsed,
+  // it equals what Answer() fills. For tests and benchmarks.
+  void AnswerWire(const ::envoy::service::auth::v3::CheckRequest& request, std::string* out) const;
+
   // The answer half alone: fills `response` (expected empty) for `decision` taken on `request`.
   // For tests of facts the decision engine may not produce yet.
   void Respond(const Decision& decision, const ::envoy::service::auth::v3::CheckRequest& request,
                ::envoy::service::auth::v3::CheckResponse* response) const;
+  // Respond() as Check() encodes it on the wire.
+  void RespondWire(const Decision& decision,
+                   const ::envoy::service::auth::v3::CheckRequest& request, std::string* out) const;
 
  private:
   const enforce::Enforcer& enforcer_;
   ExtAuthzOptions options_;
-  std::unique_ptr<CheckMessageAllocator> allocator_;
 };
 
 }  // namespace tollgate::adapters::envoy
