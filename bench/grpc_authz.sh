@@ -74,3 +74,9 @@ echo "open loop at half of peak (tollgate $HT/s, empty $HB/s), inflight cap $((I
 echo "  empty:    $(taskset -c 1 "$LOAD" --target "127.0.0.1:$EMPTY_PORT" --channels "$CHANNELS" --inflight $((INFLIGHT * 4)) --seconds "$SECS" --rate "$HB" --key "$KEY")"
 echo "  tollgate: $(taskset -c 1 "$LOAD" --target "127.0.0.1:$GRPC" --channels "$CHANNELS" --inflight $((INFLIGHT * 4)) --seconds "$SECS" --rate "$HT" --key "$KEY")"
 echo "  tollgate at the empty handler's half rate: $(taskset -c 1 "$LOAD" --target "127.0.0.1:$GRPC" --channels "$CHANNELS" --inflight $((INFLIGHT * 4)) --seconds "$SECS" --rate "$HB" --key "$KEY")"
+# Latency against offered rate, to tell the server's queueing from the generator's own (its CPU
+# share is printed: near 100 % the generator, not the server, sets the latencies).
+for rate in 1000 2000 4000; do
+  echo "  tollgate at $rate/s: $(taskset -c 1 "$LOAD" --target "127.0.0.1:$GRPC" --channels "$CHANNELS" --inflight $((INFLIGHT * 4)) --seconds "$SECS" --rate "$rate" --key "$KEY")"
+  echo "  empty at $rate/s:    $(taskset -c 1 "$LOAD" --target "127.0.0.1:$EMPTY_PORT" --channels "$CHANNELS" --inflight $((INFLIGHT * 4)) --seconds "$SECS" --rate "$rate" --key "$KEY")"
+done
