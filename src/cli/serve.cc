@@ -48,6 +48,7 @@ std::vector<FlagSpec> ServeFlags() {
       {"authz-prefix", "PATH", "path prefix Envoy's HTTP ext_authz puts before the original path", ""},
       {"poll-ms", "N", "how often the store's revision is checked for other processes' changes", "200"},
       {"threads", "N", "I/O threads per HTTP listener", "2"},
+      {"max-connections", "N", "open connections the HTTP authz listener keeps at most (more are closed at once)", "10000"},
       {"explain", "", "add x-tollgate-decision: <code>; reason=\"…\" to every authz answer", ""},
       {"debug", "", "log one line per denied authz decision (never a secret)", ""},
       {"demo", "", "seed a demo API, application and a fresh key (printed)", ""},
@@ -242,6 +243,8 @@ int Serve(int argc, char** argv) {
     authz_options.address = listen;
     authz_options.port = authz_port;
     authz_options.threads = threads;
+    authz_options.max_connections =
+        static_cast<size_t>(std::max(1, std::atoi(flags.Get("max-connections").c_str())));
     authz_server = std::make_unique<http::LeanServer>(
         authz_options,
         [&](const http::RequestHead& r, http::ResponseSink& sink) { (*authz)(r, sink); });

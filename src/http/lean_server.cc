@@ -157,7 +157,19 @@ struct Shared {
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::condition_variable drained;
-  size_t live = 0;  // connections alive, guarded by mu
+  size_t live = 0;  // connections admitted and not yet destroyed, guarded by mu
+
+  // Counts an accepted connection in; false when max_connections are open already.
+  bool Admit() {
+    std::lock_guard lock(mu);
+    if (live >= options.max_connections) return false;
+    ++live;
+    return true;
+  }
+  void Release() {
+    std::lock_guard lock(mu);
+    if (--live == 0) drained.notify_all();
+  }
 };
 
 class Connection;
@@ -187,14 +199,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     in_.resize(kInitialBuffer);
     fields_.resize(loop_.shared.options.max_fields);
     last_tick_ = loop_.tick;
-    loop_.connections.insert(this);
-    std::lock_guard lock(loop_.shared.mu);
-    ++loop_.shared.live;
+    loop_.connections.insert(this);  // counted in `live` by Shared::Admit() when accepted
   }
   ~Connection() {
     loop_.connections.erase(this);
-    std::lock_guard lock(loop_.shared.mu);
-    if (--loop_.shared.live == 0) loop_.shared.drained.notify_all();
+    loop_.shared.Release();
   }
 
   void Start() { Read(); }
@@ -408,9 +417,14 @@ struct LeanServer::Impl {
     acceptor->async_accept(target.ioc, [this, &target](ErrorCode ec, tcp::socket socket) {
       if (!acceptor->is_open()) return;
       if (!ec) {
+        if (!shared.Admit()) {
+          ErrorCode ignored;
+          socket.close(ignored);
+          return Accept();
+        }
         // The socket belongs to `target`'s loop; start it there.
         net::post(target.ioc, [&target, socket = std::move(socket)]() mutable {
-          if (target.shared.stopping.load()) return;
+          if (target.shared.stopping.load()) return target.shared.Release();
           std::make_shared<Connection>(target, std::move(socket))->Start();
         });
         return Accept();

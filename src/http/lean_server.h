@@ -23,6 +23,9 @@ struct LeanServerOptions {
   size_t max_header_bytes = 64 * 1024;  // a larger head gets 431 (nginx forwards cookies, JWTs)
   size_t max_fields = 128;              // more header fields get 431
   size_t max_body_bytes = 64 * 1024;    // a larger body gets 413 (the body is read, not used)
+  // Open connections at most; one more is accepted and closed at once (the gateway sees a reset
+  // and retries on another connection or enforcer), so memory stays bounded under a flood.
+  size_t max_connections = 10'000;
   // A connection with no complete request for this long is closed (checked once a second).
   std::chrono::seconds idle_timeout{120};
   std::string name = "authz";  // for log lines

@@ -240,6 +240,32 @@ TEST(LeanServer, ClosesIdleConnectionsAfterTheIdleTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
 }
 
+TEST(LeanServer, ClosesConnectionsBeyondTheLimitAndAdmitsAgainWhenOneEnds) {
+  LeanServerOptions options;
+  options.max_connections = 2;
+  auto server = StartServer(Echo, options);
+  auto first = std::make_unique<Client>(server->port());
+  Client second(server->port());
+  EXPECT_EQ(first->Send(bhttp::verb::get, "/a").result(), bhttp::status::ok);
+  EXPECT_EQ(second.Send(bhttp::verb::get, "/b").result(), bhttp::status::ok);
+  Client third(server->port());  // the kernel accepts it; the server closes it at once
+  boost::system::error_code ec;
+  net::write(third.socket(), net::buffer(std::string("GET /c HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
+  EXPECT_TRUE(third.Closed());
+  first.reset();  // frees a place
+  bool admitted = false;
+  for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
+    Client fourth(server->port());
+    net::write(fourth.socket(), net::buffer(std::string("GET /d HTTP/1.1\r\nHost: x\r\n\r\n")), ec);
+    Response response;
+    bhttp::read(fourth.socket(), fourth.buffer(), response, ec);
+    admitted = !ec && response.result() == bhttp::status::ok;
+    if (!admitted) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(admitted);
+  EXPECT_EQ(second.Send(bhttp::verb::get, "/e").result(), bhttp::status::ok);
+}
+
 TEST(LeanServer, StartFailsWithListenFailedWhenThePortIsTaken) {
   auto first = StartServer(Echo);
   LeanServerOptions options;

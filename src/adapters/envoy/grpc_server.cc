@@ -17,6 +17,7 @@
 namespace tollgate::adapters::envoy {
 namespace {
 
+constexpr int kMaxConcurrentStreams = 1024;
 constexpr const char* kAuthorizationService = "envoy.service.auth.v3.Authorization";
 
 // "host:port" for gRPC's URI syntax: IPv6 literals need brackets.
@@ -32,6 +33,9 @@ void ApplyServerSettings(grpc::ServerBuilder& builder) {
   // gRPC turns SO_REUSEPORT on by default on Linux, so two enforcers could silently split one
   // port; a taken port must be a start-up error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Bounded work per proxy connection: Envoy opens few HTTP/2 connections and multiplexes its
+  // checks; more concurrent streams than this wait in the proxy, not in our memory.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams);
   // Debian's Abseil is built without NDEBUG, so each absl::Mutex gRPC takes would also update a
   // process-wide deadlock-detection graph (absl GraphCycles: 1.4–2 % of a loaded server's CPU).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
