@@ -46,7 +46,7 @@ std::vector<FlagSpec> ServeFlags() {
       {"grpc-port", "N", "gRPC: Envoy ext_authz v3", "9191"},
       {"authz-port", "N", "HTTP authz for nginx, Envoy HTTP and Traefik", "9192"},
       {"authz-prefix", "PATH", "path prefix Envoy's HTTP ext_authz puts before the original path", ""},
-      {"poll-ms", "N", "how often the store's revision is checked for other processes' changes", "200"},
+      {"poll-ms", "N", "how often the store's revision is checked for other processes' changes", "50"},
       {"threads", "N", "I/O threads per HTTP listener", "2"},
       {"max-connections", "N", "open connections the HTTP authz listener keeps at most (more are closed at once)", "10000"},
       {"explain", "", "add x-tollgate-decision: <code>; reason=\"…\" to every authz answer", ""},
