@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -27,45 +28,43 @@ inline int64_t ColdAllowance(int64_t capacity, int64_t replicas, int64_t max_all
 // How a request was (or was not) paid for; kept to undo it when another rule refuses.
 enum class Paid : uint8_t { kRefused, kLease, kAllowance, kDegradedLocal, kFailOpen };
 
-// Laid out for the request path: what Acquire() reads for a rate sits in the first 128 bytes
-// (one pair of cache lines, which x86 fetches together), a quota's window right after; the
-// sync thread's and the degraded mode's fields come last.
-struct alignas(128) KeyState {
-  KeyState(uint64_t k, LimitRule::Kind kd) : key(k), kind(kd) {}
+// Laid out for the request path on many keys, where reaching a state is a cache miss: what
+// Acquire() reads and writes for a rate rule that has tokens fits in the first 64 bytes (one
+// cache line); a quota's window and what the credit path reads come in the second line; the sync
+// thread's and the degraded mode's fields after them. The request path derives a rate's refill
+// (tokens_per_ms, window_ms) from the rule instead of reading it; they are kept here, written
+// only when the rule changes, for the sync thread.
+//
+// Every field except key and kind is guarded by the mutex of the key's shard (Shard::mu in
+// shard.h): taken by Acquire() (hot path) and briefly by the sync thread, never while waiting for
+// Redis. Lock order: shard mutexes by index, then the store's queue mutex.
+struct alignas(64) KeyState {
+  KeyState(uint64_t k, LimitRule::Kind kd) : kind(kd), key(k) {}
 
-  const uint64_t key;
+  // -- Line 0: the request path.
   const LimitRule::Kind kind;
-
-  // Every field below is guarded by the mutex of the key's shard (Shard::mu in shard.h): taken
-  // by Acquire() (hot path) and briefly by the sync thread, never while waiting for Redis.
-  // Lock order: shard mutexes by index, then the store's queue mutex.
   bool queued = false;        // owned by the sync thread's work list (queued, in flight, waiting)
   bool known = false;         // a reply from Redis has been applied (global_left, used are real)
-  Period rate_per{};          // rate: the rule's period and requests that window_ms and
-  int64_t rate_requests = 0;  //   tokens_per_ms were computed from
-
-  // -- The limit, refreshed from the rule on every Acquire (a plan may change under a key).
-  int64_t capacity = 1;       // rate: burst + 1; quota: requests per window
-  double tokens_per_ms = 0;   // rate refill
-  int64_t window_ms = 0;      // rate: PeriodSeconds(per) * 1000
-
-  // -- Budget on this replica.
+  uint8_t rate_per = 0;       // rate: the rule's period (a Period) and requests that window_ms
+  uint32_t hits = 0;          // demand: requests since hits_since_ms (saturates; sync thread resets)
+  int64_t capacity = 1;       // rate: burst + 1; quota: requests per window (from the rule)
+  int64_t rate_requests = 0;  //   and tokens_per_ms were computed from
   int64_t tokens = 0;         // leased from Redis, not yet spent: paid for
   int64_t debt = 0;           // admitted without a lease; charged to Redis with the next lease
-  int64_t allowance = 0;      // may still be admitted on credit; re-armed only by a reply that
-                              // shows the global budget covered every debt (see Apply)
   int64_t low_water = 1;      // prefetch when tokens drop below this
-  int64_t empty_until_ms = 0; // Redis said the budget is empty: no credit before this time
-
-  // -- What Redis said last (approximate global view, for headers and QuotaUsed).
-  int64_t global_left = 0;    // rate: whole tokens in the bucket; quota: limit - used
-
-  // -- Demand (requests seen since hits_since_ms), sampled by the sync thread.
-  int64_t hits = 0;
+  int64_t global_left = 0;    // what Redis said last: rate: whole tokens in the bucket; quota:
+                              // limit - used (approximate global view, for headers)
   int64_t last_used_ms = 0;
 
-  int64_t used = 0;           // quota: used in Redis (includes this replica's unspent tokens)
+  // -- Line 1: a quota's window, the credit path, the refill.
   Window window;              // quota: the window the budget fields belong to
+  int64_t used = 0;           // quota: used in Redis (includes this replica's unspent tokens)
+  int64_t allowance = 0;      // may still be admitted on credit; re-armed only by a reply that
+                              // shows the global budget covered every debt (see Apply)
+  int64_t empty_until_ms = 0; // Redis said the budget is empty: no credit before this time
+  double tokens_per_ms = 0;   // rate refill
+  int64_t window_ms = 0;      // rate: PeriodSeconds(per) * 1000
+  const uint64_t key;
 
   // -- Sync thread.
   int64_t inflight_debt = 0;  // debt sent with the lease in flight (back to `debt` if it fails)
@@ -79,6 +78,8 @@ struct alignas(128) KeyState {
   int64_t local_ts_ms = 0;
   int64_t local_quota = 0;    // quota: fair share of what was left at the last sync
 };
+static_assert(offsetof(KeyState, window) == 64, "the request path's fields fill line 0");
+static_assert(sizeof(KeyState) == 192);
 
 // A lease request in flight (sync thread only). Planned under the key's shard lock; the command
 // itself is formatted and sent without any lock.

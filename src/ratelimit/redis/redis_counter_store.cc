@@ -30,6 +30,13 @@ std::string DefaultReplicaId() {
   return std::string(host) + "-" + std::to_string(getpid()) + "-" + std::to_string(rd() % 100000);
 }
 
+// A rate's refill, derived from the rule on the request path (the same arithmetic as the copy
+// Refresh() keeps in the state for the sync thread, so the same value).
+int64_t WindowMs(const RateLimit& rate) { return PeriodSeconds(rate.per) * 1000; }
+double TokensPerMs(const RateLimit& rate) {
+  return static_cast<double>(rate.requests) / static_cast<double>(WindowMs(rate));
+}
+
 Window QuotaWindowOrUtc(const LimitRule& rule, int64_t now_s) {
   if (Result<Window> w = QuotaWindow(*rule.quota, rule.anchor, now_s); w.ok()) return *w;
   Quota utc = *rule.quota;  // unknown zone (validation prevents it): calendar months in UTC
@@ -118,17 +125,18 @@ RedisCounterStore::KeyState& RedisCounterStore::FindOrCreate(const LimitRule& ru
 }
 
 void RedisCounterStore::Refresh(KeyState& s, const LimitRule& rule, int64_t now_ms) {
+  // Fields are compared before they are written: a line only read stays clean.
   if (rule.kind == LimitRule::Kind::kRate) {
-    s.capacity = rule.rate->burst + 1;
-    if (rule.rate->requests != s.rate_requests || rule.rate->per != s.rate_per) {
+    if (s.capacity != rule.rate->burst + 1) s.capacity = rule.rate->burst + 1;
+    if (rule.rate->requests != s.rate_requests || static_cast<uint8_t>(rule.rate->per) != s.rate_per) {
       s.rate_requests = rule.rate->requests;
-      s.rate_per = rule.rate->per;
-      s.window_ms = PeriodSeconds(rule.rate->per) * 1000;
-      s.tokens_per_ms = static_cast<double>(rule.rate->requests) / static_cast<double>(s.window_ms);
+      s.rate_per = static_cast<uint8_t>(rule.rate->per);
+      s.window_ms = WindowMs(*rule.rate);
+      s.tokens_per_ms = TokensPerMs(*rule.rate);
     }
     return;
   }
-  s.capacity = rule.quota->requests;
+  if (s.capacity != rule.quota->requests) s.capacity = rule.quota->requests;
   const int64_t now_s = now_ms / 1000;
   if (now_s >= s.window.start && now_s < s.window.end) return;
   // A new window (or the first): what this replica holds or owes belongs to the old one.
@@ -158,7 +166,8 @@ RedisCounterStore::Paid RedisCounterStore::Take(KeyState& s, const LimitRule& ru
                                                 bool& notify) {
   Refresh(s, rule, now_ms);
   const bool rate = s.kind == LimitRule::Kind::kRate;
-  ++s.hits;
+  const double tokens_per_ms = rate ? TokensPerMs(*rule.rate) : 0;  // = s.tokens_per_ms
+  s.hits += static_cast<uint32_t>(s.hits != UINT32_MAX);
   s.last_used_ms = now_ms;
   const bool up = redis_up_.load(std::memory_order_acquire);
   const int64_t replicas = replicas_.load(std::memory_order_relaxed);
@@ -184,7 +193,7 @@ RedisCounterStore::Paid RedisCounterStore::Take(KeyState& s, const LimitRule& ru
     if (rate) {
       const double cap = std::max(1.0, static_cast<double>(s.capacity) / static_cast<double>(replicas));
       s.local_tokens = std::min(cap, s.local_tokens + static_cast<double>(now_ms - s.local_ts_ms) *
-                                                          s.tokens_per_ms / static_cast<double>(replicas));
+                                                          tokens_per_ms / static_cast<double>(replicas));
       s.local_ts_ms = std::max(s.local_ts_ms, now_ms);
     }
     const bool local_ok = rate ? s.local_tokens >= static_cast<double>(cost) : s.local_quota >= cost;
@@ -210,15 +219,15 @@ RedisCounterStore::Paid RedisCounterStore::Take(KeyState& s, const LimitRule& ru
   out.allowed = paid != Paid::kRefused;
   if (rate) {
     out.limit = rule.rate->requests;
-    out.window_seconds = s.window_ms / 1000;
+    out.window_seconds = WindowMs(*rule.rate) / 1000;
     int64_t left = s.tokens + std::max<int64_t>(0, s.global_left);
     if (out.degraded) left = s.tokens + static_cast<int64_t>(s.local_tokens);
     out.remaining = std::clamp<int64_t>(left, 0, s.capacity);
     out.reset_ms = static_cast<int64_t>(
-        std::ceil(static_cast<double>(s.capacity - out.remaining) / s.tokens_per_ms));
+        std::ceil(static_cast<double>(s.capacity - out.remaining) / tokens_per_ms));
     if (!out.allowed) {
-      const double per_ms = out.degraded ? s.tokens_per_ms / static_cast<double>(replicas)
-                                         : s.tokens_per_ms;
+      const double per_ms = out.degraded ? tokens_per_ms / static_cast<double>(replicas)
+                                         : tokens_per_ms;
       out.retry_after_ms = std::max<int64_t>(
           s.empty_until_ms - now_ms,
           static_cast<int64_t>(std::ceil(static_cast<double>(cost) / per_ms)));
@@ -286,7 +295,15 @@ bool RedisCounterStore::Acquire(std::span<const LimitRule> all_rules, int64_t co
     std::atomic<int64_t>& requests = shards_[shards[0]].requests;  // written under its mutex
     requests.store(requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
-  for (size_t i = 0; i < n; ++i) states[i] = &FindOrCreate(rules[i], shards_[shard_of[i]], now_ms);
+  // With several rules the lookups are independent: start every rule's map probe, then every
+  // state's line, before the first use, so that their cache misses overlap.
+  if (n > 1) {
+    for (size_t i = 0; i < n; ++i) shards_[shard_of[i]].map.prefetch(MapKey{rules[i].key, rules[i].kind});
+  }
+  for (size_t i = 0; i < n; ++i) {
+    states[i] = &FindOrCreate(rules[i], shards_[shard_of[i]], now_ms);
+    __builtin_prefetch(states[i], 1);
+  }
 
   bool allowed = true;
   bool notify = false;
