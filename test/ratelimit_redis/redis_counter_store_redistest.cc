@@ -205,3 +205,37 @@ TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {
 
 }  // namespace
 }  // namespace tollgate::ratelimit
+
+namespace tollgate::ratelimit {
+namespace {
+
+// A burst on a key nobody has used yet is admitted on credit while its first lease is on the
+// way, when the limit is generous: no spurious 429 for a plan allowing a billion a second.
+TEST_F(RedisStoreTest, AColdKeyOfAGenerousLimitAdmitsABurstBeforeItsFirstLease) {
+  auto store = NewStore("cold");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  for (int i = 0; i < 200 && !store->GetStats().connected; ++i) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_TRUE(store->GetStats().connected);
+  // 64 requests in a few µs: far sooner than a lease's round trip; all of them are admitted (on
+  // credit, or from a lease if one came back that fast), none refused as before.
+  const LimitRule rule = RateRule(0x7777, RateLimit{1'000'000'000, Period::kSecond, 999'999'999});
+  int64_t admitted = 0;
+  for (int i = 0; i < 64; ++i) {
+    LimitOutcome out;
+    if (store->Acquire(std::span(&rule, 1), 1, NowMs(), std::span(&out, 1))) ++admitted;
+  }
+  store->Stop();
+  EXPECT_EQ(admitted, 64);
+  // The allowance: 1 % of the capacity across replicas for large budgets, the small cap of the
+  // stated bound for small ones.
+  EXPECT_EQ(ColdAllowance(300, 1, 4), 4);
+  EXPECT_EQ(ColdAllowance(300, 3, 4), 4);
+  EXPECT_EQ(ColdAllowance(6, 1, 4), 1);
+  EXPECT_EQ(ColdAllowance(1'000'000'000, 2, 4), 5'000'000);
+}
+
+}  // namespace
+}  // namespace tollgate::ratelimit

@@ -18,11 +18,16 @@ inline int64_t LeaseCap(int64_t capacity, int64_t replicas) {
   return std::max<int64_t>(1, capacity / (2 * std::max<int64_t>(1, replicas)));
 }
 
-// What one replica may admit on credit (debt) while no lease covers a request: a quarter of an
-// equal share, at least 1, at most `max_allowance`.
+// What one replica may admit on credit (debt) while no lease covers a request: at most a quarter
+// of an equal share, at least 1; within that, `max_allowance` or, for large budgets, 1 % of the
+// capacity across all replicas, whichever is more — so a generous limit's cold or idle key does
+// not refuse a burst while its first lease is on the way, and credit stays within 1 % or a few
+// requests of the limit.
 inline int64_t ColdAllowance(int64_t capacity, int64_t replicas, int64_t max_allowance) {
-  const int64_t share = capacity / (4 * std::max<int64_t>(1, replicas));
-  return std::max<int64_t>(1, std::min(max_allowance, share));
+  const int64_t r = std::max<int64_t>(1, replicas);
+  const int64_t share = capacity / (4 * r);
+  const int64_t percent = capacity / (100 * r);
+  return std::max<int64_t>(1, std::min(share, std::max(max_allowance, percent)));
 }
 
 // How a request was (or was not) paid for; kept to undo it when another rule refuses.

@@ -6,7 +6,8 @@
 //
 // ERROR BOUND (Redis reachable). Let R be the live replicas (heartbeat registry), C the capacity
 // (rate: burst+1; quota: requests per window), Lmax = LeaseCap(C, R) = max(1, ⌊C/2R⌋) and
-// A = ColdAllowance(C, R, max_allowance) = max(1, min(max_allowance, ⌊C/4R⌋)).
+// A = ColdAllowance(C, R, max_allowance) = max(1, min(⌊C/4R⌋, max(max_allowance, ⌊C/100R⌋))),
+// so R·A ≤ max(R·max_allowance, C/100).
 //  - Rate: every admitted request is paid by a token granted from the Redis bucket, except
 //    requests admitted on credit (≤ A per replica between two replies showing the bucket
 //    non-negative); credit is charged to the bucket afterwards even below zero (floor −C), so it
