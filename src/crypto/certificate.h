@@ -16,8 +16,8 @@ namespace tollgate::crypto {
 //
 // Returns empty when `pem` holds no parseable certificate (garbage, bad percent-encoding, longer
 // than 64 KiB, an encrypted PEM), when the certificate has no URI SAN, or when the first URI SAN
-// contains a byte no URI may contain (control, space, non-ASCII). Never throws, never prompts for
-// a password, leaves no error on OpenSSL's per-thread error queue. Thread-safe.
+// contains a byte no URI may contain (control, space, non-ASCII). Malformed input never throws;
+// never prompts for a password; leaves no error on OpenSSL's per-thread error queue. Thread-safe.
 std::string FirstUriSanOfPem(std::string_view pem);
 
 }  // namespace tollgate::crypto
