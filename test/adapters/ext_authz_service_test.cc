@@ -17,6 +17,7 @@
 
 #include "adapters/envoy/grpc_server.h"
 #include "adapters/petstore_fixture.h"
+#include "crypto/test_certificate.h"
 #include "enforce/response.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
@@ -28,6 +29,9 @@ namespace auth = ::envoy::service::auth::v3;
 namespace core = ::envoy::config::core::v3;
 using fixture::kApiKey;
 using fixture::kHost;
+using fixture::kMeshPrincipal;
+using testing_certificate::EnvoyUrlEncoded;
+using testing_certificate::SelfSignedPem;
 
 auth::CheckRequest MakeRequest(const std::string& method, const std::string& path,
                                const std::map<std::string, std::string>& headers) {
@@ -365,6 +369,121 @@ TEST_F(ExtAuthzServiceTest, HeadersAreFoundInBothFormsAndExtensionsAndPrincipalA
   const auto response = Call(request);
   EXPECT_EQ(response.status().code(), 0);
   EXPECT_TRUE(response.has_ok_response());
+}
+
+// --- The peer certificate and the TLS session (include_peer_certificate, include_tls_session).
+
+// GET /petstore/v1/internal (auth: mesh) from a peer known by `principal` and/or `certificate`.
+auth::CheckRequest MeshRequest(const std::string& principal, const std::string& certificate) {
+  auth::CheckRequest request = MakeRequest("GET", "/petstore/v1/internal", {});
+  auto* source = request.mutable_attributes()->mutable_source();
+  source->set_principal(principal);
+  source->set_certificate(certificate);
+  return request;
+}
+
+std::string CertificateFor(std::string_view uri) {
+  return EnvoyUrlEncoded(SelfSignedPem("DNS:checkout.shop.svc, URI:" + std::string(uri)));
+}
+
+TEST_F(ExtAuthzServiceTest, MeshIdentityIsAllowedWhenOnlyThePeerCertificateCarriesIt) {
+  const auto response = Call(MeshRequest("", CertificateFor(kMeshPrincipal)));
+  EXPECT_EQ(response.status().code(), 0);
+  ASSERT_TRUE(response.has_ok_response()) << response.DebugString();
+  EXPECT_EQ(HeaderValue(response.ok_response().headers(), "x-tollgate-application"), "app-mobile");
+  EXPECT_EQ(response.dynamic_metadata().fields().at("credential_kind").string_value(), "mesh");
+  // The same identity as source.principal is the same answer.
+  EXPECT_TRUE(Call(MeshRequest(std::string(kMeshPrincipal), "")).has_ok_response());
+}
+
+TEST_F(ExtAuthzServiceTest, UnknownCertificateIdentityIsRefusedLikeAnUnknownPrincipal) {
+  const std::string stranger = "spiffe://cluster.local/ns/other/sa/stranger";
+  const auto by_certificate = Call(MeshRequest("", CertificateFor(stranger)));
+  const auto by_principal = Call(MeshRequest(stranger, ""));
+  EXPECT_EQ(by_certificate.status().code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(by_certificate.denied_response().status().code(), ::envoy::type::v3::Unauthorized);
+  EXPECT_EQ(HeaderValue(by_certificate.denied_response().headers(), "x-tollgate-code"),
+            CodeName(DecisionCode::kInvalidCredential));
+  EXPECT_EQ(by_certificate.status().code(), by_principal.status().code());
+  EXPECT_EQ(by_certificate.denied_response().body(), by_principal.denied_response().body());
+}
+
+TEST_F(ExtAuthzServiceTest, SourcePrincipalIsUsedEvenWhenTheCertificateNamesAnother) {
+  // Envoy's own principal wins: the certificate is not read at all.
+  const auto response = Call(
+      MeshRequest("spiffe://cluster.local/ns/other/sa/stranger", CertificateFor(kMeshPrincipal)));
+  EXPECT_EQ(HeaderValue(response.denied_response().headers(), "x-tollgate-code"),
+            CodeName(DecisionCode::kInvalidCredential));
+}
+
+TEST_F(ExtAuthzServiceTest, UnreadableCertificateIsTreatedAsNoMeshIdentity) {
+  const std::string pem = SelfSignedPem("URI:" + std::string(kMeshPrincipal));
+  for (const std::string& certificate :
+       {std::string("garbage%"), std::string("-----BEGIN CERTIFICATE-----%0AAAAA%0A"),
+        EnvoyUrlEncoded(pem.substr(0, pem.size() / 2)),
+        EnvoyUrlEncoded(SelfSignedPem("DNS:checkout.shop.svc"))}) {
+    const auto response = Call(MeshRequest("", certificate));
+    EXPECT_EQ(response.status().code(), grpc::StatusCode::UNAUTHENTICATED) << certificate;
+    EXPECT_EQ(HeaderValue(response.denied_response().headers(), "x-tollgate-code"),
+              CodeName(DecisionCode::kMissingCredential))
+        << certificate;
+  }
+}
+
+TEST(ExtAuthzAnswerTest, SniRoutesWhenTheRequestHasNoHost) {
+  // The Petstore API served only at its virtual host.
+  fixture::PetstoreWorld world;
+  SnapshotData data = fixture::PetstoreData();
+  data.apis[0].virtual_host = std::string(kHost);
+  world.holder.Set(enforce::Snapshot::Build(data));
+  const ExtAuthzService service(world.enforcer);
+  const auto answer = [&](const auth::CheckRequest& request) {
+    auth::CheckResponse response;
+    service.Answer(request, &response);
+    return response;
+  };
+
+  auth::CheckRequest request =
+      MakeRequest("GET", "/petstore/v1/pets", {{"apikey", std::string(kApiKey)}});
+  request.mutable_attributes()->mutable_request()->mutable_http()->clear_host();
+  EXPECT_EQ(HeaderValue(answer(request).denied_response().headers(), "x-tollgate-code"),
+            CodeName(DecisionCode::kApiNotFound));
+
+  request.mutable_attributes()->mutable_tls_session()->set_sni(std::string(kHost));
+  const auto response = answer(request);
+  EXPECT_EQ(response.status().code(), 0);
+  EXPECT_TRUE(response.has_ok_response());
+
+  // The authority, when sent, is what routes.
+  request.mutable_attributes()->mutable_request()->mutable_http()->set_host("other.example.com");
+  EXPECT_EQ(HeaderValue(answer(request).denied_response().headers(), "x-tollgate-code"),
+            CodeName(DecisionCode::kApiNotFound));
+}
+
+TEST(ExtAuthzAnswerTest, CertificateAppearsInNeitherExplainHeaderNorDenialLog) {
+  fixture::PetstoreWorld world;
+  const ExtAuthzService service(world.enforcer,
+                                ExtAuthzOptions{.explain = true, .log_denials = true});
+  const std::string pem = SelfSignedPem("URI:spiffe://cluster.local/ns/other/sa/stranger");
+  const std::string certificate = EnvoyUrlEncoded(pem);
+  // A line of the certificate's base64 body, as it would appear if printed.
+  const std::string body_line = pem.substr(pem.find('\n') + 1, 40);
+  auth::CheckResponse response;
+  ::testing::internal::CaptureStderr();
+  service.Answer(MeshRequest("", certificate), &response);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+
+  ASSERT_TRUE(response.has_denied_response());
+  const std::string explain =
+      HeaderValue(response.denied_response().headers(), "x-tollgate-decision");
+  EXPECT_EQ(explain, "invalid_credential; reason=\"unknown mesh identity\"");
+  EXPECT_NE(log.find("deny code=invalid_credential"), std::string::npos) << log;
+  for (const std::string& text : {log, explain, response.denied_response().body(),
+                                  response.dynamic_metadata().DebugString()}) {
+    EXPECT_EQ(text.find("CERTIFICATE"), std::string::npos) << text;
+    EXPECT_EQ(text.find("%0A"), std::string::npos) << text;
+    EXPECT_EQ(text.find(body_line), std::string::npos) << text;
+  }
 }
 
 }  // namespace

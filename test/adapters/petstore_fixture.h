@@ -1,5 +1,5 @@
 // Shared test world for the adapter tests: one published Petstore API, one subscribed
-// application and its API key, decided by a real Enforcer on a FakeClock.
+// application with its API key and mesh identity, decided by a real Enforcer on a FakeClock.
 #pragma once
 
 #include <openssl/evp.h>
@@ -17,6 +17,8 @@ namespace tollgate::adapters::fixture {
 
 inline constexpr std::string_view kApiKey = "tg_petstore_test_key_0001";
 inline constexpr std::string_view kHost = "api.example.com";
+// The SPIFFE ID registered as the application's mesh identity (for GET /petstore/v1/internal).
+inline constexpr std::string_view kMeshPrincipal = "spiffe://cluster.local/ns/shop/sa/checkout";
 
 // Lower-case hex SHA-256, as ApiKey::hash stores it.
 inline std::string Sha256Hex(std::string_view text) {
@@ -45,6 +47,7 @@ inline SnapshotData PetstoreData() {
   api.plans = {"Gold"};
   api.resources.push_back(Resource{"GET", "/pets", AuthType::kApiKey, {}, {}});
   api.resources.push_back(Resource{"GET", "/pets/{id}", AuthType::kApiKey, {}, {}});
+  api.resources.push_back(Resource{"GET", "/internal", AuthType::kMesh, {}, {}});
   data.apis.push_back(api);
 
   Application app;
@@ -67,6 +70,8 @@ inline SnapshotData PetstoreData() {
   key.prefix = std::string(kApiKey.substr(0, 8));
   key.hash = Sha256Hex(kApiKey);
   data.api_keys.push_back(key);
+
+  data.mesh_identities.push_back(MeshIdentity{"mesh-1", app.id, std::string(kMeshPrincipal), 0});
   return data;
 }
 

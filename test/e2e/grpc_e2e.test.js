@@ -4,11 +4,12 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const { describe, test, before, after } = require('node:test');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
-const { Stack, REPO_ROOT, expectStatus, provision, timeUntil } = require('./harness');
+const { Stack, REPO_ROOT, expectStatus, petstoreApi, provision, timeUntil } = require('./harness');
 
 const DEPS = path.join(REPO_ROOT, 'node_modules', '@grpc', 'grpc-js-xds', 'deps');
 
@@ -25,7 +26,7 @@ function loadAuthorization() {
 
 /** A CheckRequest as Envoy sends it; `headerMap` uses the header_map (raw_value bytes) form. */
 function checkRequest({ method = 'GET', path: p, host = 'api.example.com', headers = {}, headerMap = false,
-  rawHeaders = {}, extensions, principal }) {
+  rawHeaders = {}, extensions, principal, certificate, sni }) {
   const all = { ':authority': host, ':method': method, ':path': p, ':scheme': 'http', ...headers };
   const httpReq = { id: String(Date.now()), method, path: p, host, scheme: 'http', protocol: 'HTTP/1.1' };
   if (headerMap) {
@@ -38,11 +39,27 @@ function checkRequest({ method = 'GET', path: p, host = 'api.example.com', heade
   return {
     attributes: {
       ...(extensions ? { context_extensions: extensions } : {}),
-      source: { address: { socket_address: { address: '10.0.0.7', port_value: 51000 } }, principal: principal || '' },
+      source: {
+        address: { socket_address: { address: '10.0.0.7', port_value: 51000 } },
+        principal: principal || '',
+        certificate: certificate || '',
+      },
       destination: { address: { socket_address: { address: '10.0.0.1', port_value: 8080 } } },
       request: { http: httpReq },
+      ...(sni ? { tls_session: { sni } } : {}),
     },
   };
+}
+
+/**
+ * A self-signed certificate whose subject alternative names are `san` (openssl syntax), URL-encoded
+ * PEM as Envoy sends it in source.certificate (include_peer_certificate: true).
+ */
+function peerCertificate(san) {
+  const pem = execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+    '-nodes', '-keyout', '/dev/null', '-subj', '/CN=workload', '-days', '1', '-addext', `subjectAltName=${san}`],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return encodeURIComponent(pem);
 }
 
 const headerValue = (opt) => {
@@ -117,6 +134,39 @@ describe('Envoy ext_authz v3 over gRPC', () => {
       extensions: { tollgate_api: fx.api.id }, principal: 'spiffe://cluster.local/ns/shop/sa/web',
     });
     assertAllowed(res, 'apikey');
+  });
+
+  t('mesh identity from source.principal, or from the peer certificate when Envoy sends only that', async () => {
+    const workload = 'spiffe://cluster.local/ns/shop/sa/checkout';
+    const api = expectStatus(await stack.rest('POST', '/api/v1/apis', petstoreApi(stack, {
+      context: '/inventory/v1', virtualHost: 'inventory.example.com',
+      resources: [{ method: 'GET', path: '/items', auth: 'mesh' }],
+    })), 201, 'create mesh API').json;
+    expectStatus(await stack.rest('POST', `/api/v1/apis/${api.id}/lifecycle`, { action: 'publish' }), 200, 'publish');
+    expectStatus(await stack.rest('POST', `/api/v1/applications/${fx.app.id}/subscriptions`, { apiId: api.id }), 201,
+      'subscribe');
+    expectStatus(await stack.rest('POST', `/api/v1/applications/${fx.app.id}/mesh-identities`, { principal: workload }),
+      201, 'register mesh identity');
+    const ask = (req) => check({ path: '/inventory/v1/items', host: 'inventory.example.com', ...req });
+    await timeUntil(async () => (await ask({ principal: workload })).status.code === 0, { timeoutMs: 3000 });
+
+    const allowedAs = (res) => {
+      assert.equal(res.http_response, 'ok_response', JSON.stringify(res));
+      const h = headersOf(res.ok_response.headers);
+      assert.equal(h['x-tollgate-application'], fx.app.id, JSON.stringify(h));
+      assert.equal(h['x-tollgate-api'], api.id);
+    };
+    allowedAs(await ask({ principal: workload }));
+    allowedAs(await ask({ certificate: peerCertificate(`DNS:checkout.shop.svc,URI:${workload}`) }));
+    // Without an authority, the TLS session's SNI routes to the API's virtual host.
+    allowedAs(await ask({ host: '', sni: 'inventory.example.com', certificate: peerCertificate(`URI:${workload}`) }));
+
+    const stranger = 'spiffe://cluster.local/ns/other/sa/stranger';
+    const byPrincipal = assertDenied(await ask({ principal: stranger }), 401, 16, 'invalid_credential');
+    const byCertificate = assertDenied(await ask({ certificate: peerCertificate(`URI:${stranger}`) }), 401, 16,
+      'invalid_credential');
+    assert.deepEqual(byCertificate, byPrincipal);
+    assertDenied(await ask({ certificate: 'not%20a%20certificate' }), 401, 16, 'missing_credential');
   });
 
   t('dynamic_metadata carries the facts for access logs', async () => {

@@ -17,6 +17,7 @@
 #include <grpcpp/support/slice.h>
 #include <grpcpp/support/status.h>
 
+#include "crypto/certificate.h"
 #include "enforce/response.h"
 
 namespace tollgate::adapters::envoy {
@@ -316,11 +317,22 @@ void DecideOn(const enforce::Enforcer& enforcer, const ExtAuthzOptions& options,
   AccessRequest access;
   access.method = http.method();
   access.host = http.host();
+  // A request without an authority (HTTP/1.0 without Host) is matched by the TLS session's SNI.
+  if (access.host.empty()) access.host = attributes.tls_session().sni();
   access.path = http.path();
   access.headers = &headers;
-  // The downstream client as Envoy saw it (for IP-keyed limits) and its mesh identity.
-  access.client_address = attributes.source().address().socket_address().address();
-  access.principal = attributes.source().principal();
+  // The downstream client as Envoy saw it (for IP-keyed limits) and its mesh identity. A check
+  // that carries the peer certificate (include_peer_certificate) but no source.principal names
+  // the identity in the certificate; parsing costs microseconds, so only then. Owned here, viewed
+  // by `access` for the duration of the decision.
+  const auto& source = attributes.source();
+  std::string certificate_principal;
+  access.client_address = source.address().socket_address().address();
+  access.principal = source.principal();
+  if (access.principal.empty() && !source.certificate().empty()) {
+    certificate_principal = crypto::FirstUriSanOfPem(source.certificate());
+    access.principal = certificate_principal;
+  }
   if (!attributes.context_extensions().empty()) {
     const auto hint = attributes.context_extensions().find(std::string_view("tollgate_api"));
     if (hint != attributes.context_extensions().end()) access.api_hint = hint->second;

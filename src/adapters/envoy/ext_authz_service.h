@@ -43,9 +43,13 @@ std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator();
 // Request translation: method, host (:authority) and path (with query) come from
 // attributes.request.http; headers are read from its `headers` map (Envoy lower-cases the keys)
 // and from `header_map` (Envoy with encode_raw_headers), taking raw_value when set and value
-// otherwise. context_extensions["tollgate_api"] (set per route) → AccessRequest.api_hint;
-// source.principal (the peer's SPIFFE ID under mTLS) → principal;
-// source.address.socket_address.address → client_address.
+// otherwise; an empty host is replaced by tls_session.sni (Envoy's include_tls_session).
+// context_extensions["tollgate_api"] (set per route) → AccessRequest.api_hint;
+// source.principal (the peer's SPIFFE ID under mTLS) → principal, or when it is empty, the first
+// URI SAN of source.certificate (the URL-encoded PEM peer certificate Envoy sends with
+// include_peer_certificate; an unreadable certificate leaves the principal empty);
+// source.address.socket_address.address → client_address. The certificate itself goes no further
+// than this translation: neither the decision, the explain header nor the denial log carry it.
 //
 // Answer on allow: status OK; ok_response.headers = the x-tollgate-* upstream headers and the
 // backend JWT (in Decision.backend_jwt_header) with append_action OVERWRITE_IF_EXISTS_OR_ADD (a
