@@ -24,13 +24,7 @@ SECS="${2:-5}"
 ROUNDS="${3:-3}"
 KEYS="${4:-10000}"
 BIN="$BUILD/src/cli/tollgate"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 200); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+source "$ROOT/bench/lib.sh"
 
 RP=$(free_port)
 mkdir -p "$WORK/redis"
@@ -80,13 +74,6 @@ end
 function request() i = i % #reqs + 1; return reqs[i] end
 LUA
 
-cpu_ms() {  # utime+stime (ms) of the given processes, all threads
-  local total=0 p
-  for p in "$@"; do
-    total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{print t + ($14+$15)*1000/hz}' "/proc/$p/stat")
-  done
-  echo "$total"
-}
 run() {  # $1 authz port, $2 seconds, rest: pids → "<req/s> <CPU µs per request> <non-2xx>"
   local port=$1 secs=$2; shift 2
   local before after out
@@ -111,7 +98,6 @@ for r in $(seq "$ROUNDS"); do
   echo "round $r: memory $m1 (${mc1} µs CPU/req) / redis $r1 (${rc1} µs CPU/req incl. redis-server) /" \
     "memory $m2 (${mc2} µs CPU/req) req/s; non-2xx ${mb1:-0}/${rb1:-0}/${mb2:-0}; load $(cut -d' ' -f1 /proc/loadavg)"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "median: memory $(median "${M[@]}") req/s (${MC[*]:+$(median "${MC[@]}")} µs CPU/req)," \
   "redis $(median "${R[@]}") req/s ($(median "${RC[@]}") µs CPU/req)"
 echo "per-round throughput ratio redis / mean of neighbouring memory runs: ${TR[*]} → median $(median "${TR[@]}")"

@@ -17,12 +17,7 @@ CHANNELS="${5:-2}"
 BIN="$BUILD/src/cli/tollgate"
 LOAD="$BUILD/bench/grpc_load"
 EMPTY="$BUILD/bench/empty_authz_server"
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$ROOT/bench/lib.sh"
 HTTP=$(free_port); GRPC=$(free_port); AUTHZ=$(free_port); EMPTY_PORT=$(free_port)
 
 TOLLGATE_ADMIN_PASSWORD=bench taskset -c 0 "$BIN" serve --demo --data "$WORK/data" --listen 127.0.0.1 \
@@ -33,9 +28,6 @@ EMPTY_PID=$!; PIDS+=($EMPTY_PID)
 for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/healthz" 2>/dev/null && break; sleep 0.1; done
 KEY=$(grep -o 'demo api key: tg_[^ ]*' "$WORK/tg.log" | sed 's/demo api key: //')
 
-cpu_ms() {  # utime+stime of a process in ms
-  awk -v hz="$(getconf CLK_TCK)" '{print ($14+$15)*1000/hz}' "/proc/$1/stat"
-}
 # $1 port, $2 pid, rest: extra grpc_load flags → "<calls/s> <p99 µs> <cpu µs per call>"
 run() {
   local port=$1 pid=$2; shift 2
@@ -63,7 +55,6 @@ for r in $(seq "$ROUNDS"); do
   C+=("$(awk -v t="$tc1" -v a="$bc1" -v b="$bc2" 'BEGIN {printf "%.3f", (a + b) / 2 / t}')")
   echo "round $r: empty $b1 (${bc1} µs CPU/call) / tollgate $t1 (${tc1} µs CPU/call) / empty $b2 (${bc2} µs CPU/call) calls/s"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 MT=$(median "${T[@]}"); MB=$(median "${B[@]}")
 echo "median: tollgate $MT calls/s, empty handler $MB calls/s, ratio $(awk -v t="$MT" -v b="$MB" 'BEGIN {printf "%.2f", t/b}')"
 echo "per-round ratio to the mean of its neighbours: ${R[*]} → median $(median "${R[@]}"); CPU-efficiency ratio (baseline CPU per request / Tollgate's): ${C[*]} → median $(median "${C[@]}")"

@@ -19,13 +19,8 @@ WORKERS="${4:-1}"
 SERVER_CPUS=0; WRK_CPUS=1
 if [[ "$WORKERS" -gt 1 ]]; then SERVER_CPUS=0,1; WRK_CPUS=0,1; fi
 BIN="$BUILD/src/cli/tollgate"
-WORK="$(mktemp -d)"
+source "$ROOT/bench/lib.sh"
 chmod 755 "$WORK"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP=$(free_port); GRPC=$(free_port); AUTHZ=$(free_port); NGX=$(free_port)
 
 # Tollgate with as many I/O threads as nginx has workers.
@@ -53,13 +48,6 @@ taskset -c "$SERVER_CPUS" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 
 NGX_PID=$!; PIDS+=($NGX_PID)
 sleep 0.5
 
-cpu_ms() {  # utime+stime (ms) of the given processes and their children threads
-  local total=0 p
-  for p in "$@"; do
-    total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{print t + ($14+$15)*1000/hz}' "/proc/$p/stat")
-  done
-  echo "$total"
-}
 ngx_pids() { echo "$NGX_PID" $(pgrep -P "$NGX_PID"); }
 run() {  # $1 pids (quoted list), $2 url, rest: extra wrk args → "<req/s> <CPU µs per request>"
   local pids=$1; shift
@@ -84,7 +72,6 @@ for r in $(seq "$ROUNDS"); do
   C+=("$(awk -v t="$tc1" -v a="$bc1" -v b="$bc2" 'BEGIN {printf "%.3f", (a + b) / 2 / t}')")
   echo "round $r: nginx $b1 (${bc1} µs CPU/req) / tollgate $t1 (${tc1} µs CPU/req) / nginx $b2 (${bc2} µs CPU/req) req/s"
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 MT=$(median "${T[@]}"); MB=$(median "${B[@]}")
 echo "median: tollgate $MT req/s, nginx return 200 $MB req/s, ratio $(awk -v t="$MT" -v b="$MB" 'BEGIN {printf "%.2f", t/b}')"
 echo "per-round ratio to the mean of its neighbours: ${R[*]} → median $(median "${R[@]}"); CPU-efficiency ratio (baseline CPU per request / Tollgate's): ${C[*]} → median $(median "${C[@]}")"
