@@ -9,6 +9,7 @@
 
 #include "adapters/http/authz_handler.h"
 #include "adapters/petstore_fixture.h"
+#include "crypto/test_certificate.h"
 #include "core/access.h"
 
 namespace tollgate::adapters::http {
@@ -258,6 +259,40 @@ TEST(XfccTest, UriOfTheLastElementIsThePrincipal) {
   EXPECT_EQ(XfccUri("Hash=1;uri=\"spiffe://quoted\""), "spiffe://quoted");
   EXPECT_EQ(XfccUri("URI=spiffe://a,Hash=2"), "");
   EXPECT_EQ(XfccUri(""), "");
+}
+
+TEST(XfccTest, ValuesOfTheLastElementByKey) {
+  EXPECT_EQ(XfccValue("Hash=1;Cert=\"-----BEGIN%20A\";URI=spiffe://b", "cert"), "-----BEGIN%20A");
+  EXPECT_EQ(XfccValue("Cert=\"x\",Hash=2", "cert"), "");
+  EXPECT_EQ(XfccValue("Hash=abc", "hash"), "abc");
+}
+
+// The mesh-only resource through nginx: the identity from URI=, else from the Cert= PEM.
+TEST_F(AuthzHandlerTest, MeshIdentityFromTheForwardedClientCertificate) {
+  const auto mesh = [](const std::string& xfcc) {
+    Request request = Nginx("/petstore/v1/internal", /*with_key=*/false);
+    request.set("x-forwarded-client-cert", xfcc);
+    return request;
+  };
+  const std::string principal(fixture::kMeshPrincipal);
+  const std::string cert = tollgate::testing_certificate::EnvoyUrlEncoded(
+      tollgate::testing_certificate::SelfSignedPem("URI:" + principal));
+  const std::string stranger = tollgate::testing_certificate::EnvoyUrlEncoded(
+      tollgate::testing_certificate::SelfSignedPem("URI:spiffe://cluster.local/ns/x/sa/stranger"));
+
+  Response by_uri = Handle(mesh("Hash=1;URI=" + principal));
+  EXPECT_EQ(by_uri.result_int(), 200);
+  EXPECT_EQ(Header(by_uri, "x-tollgate-application"), "app-mobile");
+
+  Response by_cert = Handle(mesh("By=spiffe://gw;Hash=1;Cert=\"" + cert + "\""));
+  EXPECT_EQ(by_cert.result_int(), 200) << by_cert.body();
+  EXPECT_EQ(Header(by_cert, "x-tollgate-application"), "app-mobile");
+
+  // URI= wins over the certificate; an unknown or unreadable certificate is no known identity.
+  EXPECT_EQ(Handle(mesh("Cert=\"" + cert + "\";URI=spiffe://cluster.local/ns/x/sa/stranger"))
+                .result_int(), 401);
+  EXPECT_EQ(Handle(mesh("Cert=\"" + stranger + "\"")).result_int(), 401);
+  EXPECT_EQ(Handle(mesh("Cert=\"not%20a%20certificate\"")).result_int(), 401);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // → AccessRequest; Decision → each gateway's expected answer.
 #include "adapters/http/authz_handler.h"
 
+#include "crypto/certificate.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
@@ -113,10 +115,10 @@ std::string_view ClientAddress(const RequestHead& request) {
 
 }  // namespace
 
-// The URI= value of the last element of an x-forwarded-client-cert header (Envoy's format:
-// elements separated by ',', pairs by ';', values optionally double-quoted). The last element is
-// the one the nearest proxy added about its own client. Empty when absent.
-std::string_view XfccUri(std::string_view xfcc) {
+// The value of `lower_key` in the last element of an x-forwarded-client-cert header (Envoy's
+// format: elements separated by ',', pairs by ';', values optionally double-quoted). The last
+// element is the one the nearest proxy added about its own client. Empty when absent.
+std::string_view XfccValue(std::string_view xfcc, std::string_view lower_key) {
   // Find the start of the last element, honouring quotes.
   size_t start = 0;
   bool quoted = false;
@@ -145,7 +147,7 @@ std::string_view XfccUri(std::string_view xfcc) {
     std::string_view pair = element.substr(0, end);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
     const size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && NameEquals(pair.substr(0, eq), "uri")) {
+    if (eq != std::string_view::npos && NameEquals(pair.substr(0, eq), lower_key)) {
       std::string_view value = pair.substr(eq + 1);
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
@@ -157,13 +159,27 @@ std::string_view XfccUri(std::string_view xfcc) {
   return {};
 }
 
+std::string_view XfccUri(std::string_view xfcc) { return XfccValue(xfcc, "uri"); }
+
 namespace {
 
-AccessRequest AccessFor(const RequestHead& request, const HeadLookup& headers) {
+// `certificate_principal` owns what access.principal views when it comes from a certificate.
+AccessRequest AccessFor(const RequestHead& request, const HeadLookup& headers,
+                        std::string& certificate_principal) {
   AccessRequest access;
   access.headers = &headers;
   access.client_address = ClientAddress(request);
-  if (auto xfcc = request.Get("x-forwarded-client-cert")) access.principal = XfccUri(*xfcc);
+  if (auto xfcc = request.Get("x-forwarded-client-cert")) {
+    access.principal = XfccUri(*xfcc);
+    // Without URI=, the certificate itself (Cert=, URL-encoded PEM; Envoy's
+    // set_current_client_cert_details.cert) names the identity: its first URI SAN.
+    if (access.principal.empty()) {
+      if (const std::string_view cert = XfccValue(*xfcc, "cert"); !cert.empty()) {
+        certificate_principal = crypto::FirstUriSanOfPem(cert);
+        access.principal = certificate_principal;
+      }
+    }
+  }
   return access;
 }
 
@@ -292,7 +308,8 @@ void AuthzHandler::Nginx(const RequestHead& request, ResponseSink& sink) const {
   const std::optional<std::string_view> uri = request.Get("x-original-uri");
   if (!uri) return Incomplete(sink, "X-Original-URI");
   const HeadLookup headers(request);
-  AccessRequest access = AccessFor(request, headers);
+  std::string certificate_principal;
+  AccessRequest access = AccessFor(request, headers, certificate_principal);
   access.method = FieldOr(request, "x-original-method", request.method);
   access.host = FieldOr(request, "x-original-host", FieldOr(request, "host", {}));
   access.path = *uri;
@@ -323,7 +340,8 @@ void AuthzHandler::Traefik(const RequestHead& request, ResponseSink& sink) const
   const std::optional<std::string_view> uri = request.Get("x-forwarded-uri");
   if (!uri) return Incomplete(sink, "X-Forwarded-Uri");
   const HeadLookup headers(request);
-  AccessRequest access = AccessFor(request, headers);
+  std::string certificate_principal;
+  AccessRequest access = AccessFor(request, headers, certificate_principal);
   access.method = FieldOr(request, "x-forwarded-method", request.method);
   access.host = FieldOr(request, "x-forwarded-host", FieldOr(request, "host", {}));
   access.path = *uri;
@@ -349,7 +367,8 @@ void AuthzHandler::Envoy(const RequestHead& request, ResponseSink& sink) const {
     if (path.empty()) path = "/";
   }
   const HeadLookup headers(request);
-  AccessRequest access = AccessFor(request, headers);
+  std::string certificate_principal;
+  AccessRequest access = AccessFor(request, headers, certificate_principal);
   access.method = request.method;
   access.host = FieldOr(request, "host", {});
   access.path = path;

@@ -44,8 +44,9 @@ namespace tollgate::adapters::http {
 //                      x-tollgate-code, WWW-Authenticate for 401.
 //
 // Every convention: the client address is X-Real-IP, else the last X-Forwarded-For entry; the
-// principal is the URI of the last x-forwarded-client-cert element (trust it only from a gateway
-// that sanitizes the header, as Envoy does by default). With `explain`, every answer also carries
+// principal is the URI of the last x-forwarded-client-cert element, or when it has none, the first
+// URI SAN of that element's Cert (the URL-encoded PEM; trust either only from a gateway that
+// sanitizes the header, as Envoy does by default). With `explain`, every answer also carries
 // x-tollgate-decision: <code>; reason="…".
 //
 // A missing required original-URI header is a gateway misconfiguration: 500 problem+json with
@@ -85,8 +86,10 @@ class AuthzHandler {
   AuthzOptions options_;
 };
 
-// The URI= value of the last element of an x-forwarded-client-cert header (Envoy's format), or
-// empty. Exposed for tests.
+// The value of `lower_key` ("uri", "cert", "hash", …) in the last element of an
+// x-forwarded-client-cert header (Envoy's format), or empty; XfccUri(x) = XfccValue(x, "uri").
+// Exposed for tests.
+std::string_view XfccValue(std::string_view xfcc, std::string_view lower_key);
 std::string_view XfccUri(std::string_view xfcc);
 
 }  // namespace tollgate::adapters::http
