@@ -5,16 +5,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <filesystem>
-#include <memory>
 #include <set>
 #include <string>
 
-#include "adapters/rest/management_api.h"
 #include "adapters/rest/management_doc.h"
-#include "core/clock.h"
-#include "crypto/crypto.h"
-#include "store/sqlite/sqlite_store.h"
+#include "rest/rest_harness.h"
 
 namespace tollgate::adapters::rest {
 namespace {
@@ -48,27 +43,8 @@ std::string Lower(std::string_view text) {
 
 class OpenApiDocTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("tollgate-doc-" + crypto::RandomToken(10));
-    std::filesystem::create_directories(dir_);
-    auto s = store::SqliteStore::Open((dir_ / "t.db").string());
-    ASSERT_TRUE(s.ok()) << s.error().message;
-    store_ = std::move(s.value());
-    service_ = std::make_unique<control::Service>(*store_, clock_, nullptr);
-    api_ = std::make_unique<ManagementApi>(*service_, nullptr);
-  }
-  void TearDown() override {
-    api_.reset();
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<control::Service> service_;
-  std::unique_ptr<ManagementApi> api_;
+  testing::TempDir dir_;
+  testing::RestHarness harness_{dir_.path() / "t.db"};
 };
 
 TEST_F(OpenApiDocTest, DocumentParsesAsOpenApi3) {
@@ -90,7 +66,7 @@ TEST_F(OpenApiDocTest, EveryRouteIsDescribedAndNothingElse) {
     }
   }
   std::set<std::string> served;
-  for (const auto& route : api_->router().Routes()) {
+  for (const auto& route : harness_.api().router().Routes()) {
     served.insert(Lower(std::string(beast_http::to_string(route.method))) + " " +
                   Shape(route.pattern));
   }
@@ -103,12 +79,10 @@ TEST_F(OpenApiDocTest, EveryRouteIsDescribedAndNothingElse) {
 }
 
 TEST_F(OpenApiDocTest, ServedAsJsonWithoutCredentials) {
-  tollgate::http::Request req{beast_http::verb::get, "/api/v1/openapi.json", 11};
-  auto res = (*api_)(req, tollgate::http::RequestContext{"127.0.0.1"});
-  ASSERT_EQ(res.result_int(), 200u) << res.body();
-  EXPECT_EQ(res[beast_http::field::content_type], "application/json");
-  json::value doc = json::parse(res.body());
-  EXPECT_EQ(doc.at("info").at("title").as_string(), "Tollgate management API");
+  const testing::Answer res = harness_.Call(beast_http::verb::get, "/api/v1/openapi.json");
+  ASSERT_EQ(res.status, 200u) << res.raw.body();
+  EXPECT_EQ(res.raw[beast_http::field::content_type], "application/json");
+  EXPECT_EQ(res.body.at("info").at("title").as_string(), "Tollgate management API");
 }
 
 }  // namespace
