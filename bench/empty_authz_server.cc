@@ -3,26 +3,96 @@
 // (adapters::envoy::ApplyServerSettings, health service) as Tollgate's GrpcServer.
 //
 //   empty_authz_server [PORT [arena|plain]] — prints "listening on PORT" and serves until
-//   SIGINT/SIGTERM. `arena` (the default, as Tollgate's ExtAuthzService) allocates the messages on
-//   pooled protobuf arenas; `plain` uses gRPC's default allocation.
+//   SIGINT/SIGTERM. `arena` (the default) allocates the messages on pooled protobuf arenas (as
+//   Tollgate's ExtAuthzService parses on a per-thread arena); `plain` uses gRPC's default
+//   allocation.
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
+#include <google/protobuf/arena.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/support/message_allocator.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
-#include "adapters/envoy/ext_authz_service.h"
 #include "adapters/envoy/grpc_server.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
 
 namespace {
 
 namespace auth = ::envoy::service::auth::v3;
+
+// One call's messages on an arena whose first block lives inside the holder, so a typical call
+// allocates nothing; holders are pooled and reset on release.
+class ArenaPool;
+
+class ArenaHolder final : public grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse> {
+ public:
+  explicit ArenaHolder(ArenaPool& pool) : pool_(pool), arena_(Options(block_)) {}
+  void Prepare() {
+    set_request(google::protobuf::Arena::CreateMessage<auth::CheckRequest>(&arena_));
+    set_response(google::protobuf::Arena::CreateMessage<auth::CheckResponse>(&arena_));
+  }
+  void Release() override;
+
+ private:
+  static google::protobuf::ArenaOptions Options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kBlockBytes;
+    return options;
+  }
+  static constexpr size_t kBlockBytes = 16 * 1024;
+
+  ArenaPool& pool_;
+  alignas(16) char block_[kBlockBytes];
+  google::protobuf::Arena arena_;
+  friend class ArenaPool;
+};
+
+class ArenaPool final : public grpc::MessageAllocator<auth::CheckRequest, auth::CheckResponse> {
+ public:
+  ~ArenaPool() override {
+    for (ArenaHolder* holder : free_) delete holder;
+  }
+  grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse>* AllocateMessages() override {
+    ArenaHolder* holder = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        holder = free_.back();
+        free_.pop_back();
+      }
+    }
+    if (holder == nullptr) holder = new ArenaHolder(*this);
+    holder->Prepare();
+    return holder;
+  }
+  void Put(ArenaHolder* holder) {
+    holder->arena_.Reset();
+    {
+      std::lock_guard lock(mu_);
+      if (free_.size() < kMaxPooled) {
+        free_.push_back(holder);
+        return;
+      }
+    }
+    delete holder;
+  }
+
+ private:
+  static constexpr size_t kMaxPooled = 4096;
+  std::mutex mu_;
+  std::vector<ArenaHolder*> free_;  // guarded by mu_
+};
+
+void ArenaHolder::Release() { pool_.Put(this); }
 
 class EmptyAuthorization final : public auth::Authorization::CallbackService {
  public:
@@ -60,11 +130,8 @@ int main(int argc, char** argv) {
   EmptyAuthorization service;
   if (const char* pad = std::getenv("EMPTY_AUTHZ_PAD"))
     service.pad = std::strtoul(pad, nullptr, 10);
-  std::unique_ptr<tollgate::adapters::envoy::CheckMessageAllocator> allocator;
-  if (arena) {
-    allocator = tollgate::adapters::envoy::NewArenaCheckAllocator();
-    service.SetMessageAllocatorFor_Check(allocator.get());
-  }
+  ArenaPool allocator;
+  if (arena) service.SetMessageAllocatorFor_Check(&allocator);
   grpc::ServerBuilder builder;
   int selected = 0;
   builder.AddListeningPort("127.0.0.1:" + port, grpc::InsecureServerCredentials(), &selected);

@@ -3,14 +3,14 @@
 
 #include <cstddef>
 #include <cstdio>
-#include <mutex>
-#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <absl/container/flat_hash_map.h>
 #include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/struct.pb.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/proto_buffer_reader.h>
@@ -210,17 +210,18 @@ void Fill(const Decision& decision, const ProtoHeaders& headers, const ExtAuthzO
 // is the concatenation of its fields' encodings, so cached static part + per-request part encode
 // one OkHttpResponse whose repeated fields keep FillAllowed's order.
 
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
+// Appends `v` as a protobuf varint, with protobuf's own encoder.
+void PutVarint(std::string& out, uint32_t v) {
+  uint8_t bytes[5];  // a 32-bit varint takes at most 5 bytes
+  const uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(v, bytes);
+  out.append(reinterpret_cast<const char*>(bytes), static_cast<size_t>(end - bytes));
 }
 
+// The tag and length of a length-delimited (message or bytes) field of `size` bytes.
 void PutLengthDelimitedHead(std::string& out, int field, size_t size) {
-  PutVarint(out, (static_cast<uint64_t>(field) << 3) | 2);  // wire type 2: length-delimited
-  PutVarint(out, size);
+  using google::protobuf::internal::WireFormatLite;
+  PutVarint(out, WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  PutVarint(out, static_cast<uint32_t>(size));
 }
 
 struct AllowedParts {
@@ -238,7 +239,7 @@ class AllowedPartsCache {
     for (std::string_view part :
          {d.api_id, d.api_name, d.api_version, d.application_id, d.application_name, d.subscriber,
           d.plan, d.credential_kind, d.credential_header, d.credential_query}) {
-      PutVarint(key_, part.size());
+      PutVarint(key_, static_cast<uint32_t>(part.size()));
       key_.append(part);
     }
     if (auto it = parts_.find(key_); it != parts_.end()) return it->second;
@@ -347,77 +348,7 @@ void DecideOn(const enforce::Enforcer& enforcer, const ExtAuthzOptions& options,
   });
 }
 
-// One call's messages on an arena whose first block lives inside the holder, so a typical call
-// allocates nothing; holders are pooled and reset on release.
-class ArenaPool;
-
-class ArenaHolder final : public grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse> {
- public:
-  explicit ArenaHolder(ArenaPool& pool) : pool_(pool), arena_(Options(block_)) {}
-  void Prepare() {
-    set_request(google::protobuf::Arena::CreateMessage<auth::CheckRequest>(&arena_));
-    set_response(google::protobuf::Arena::CreateMessage<auth::CheckResponse>(&arena_));
-  }
-  void Release() override;
-
- private:
-  static google::protobuf::ArenaOptions Options(char* block) {
-    google::protobuf::ArenaOptions options;
-    options.initial_block = block;
-    options.initial_block_size = kBlockBytes;
-    return options;
-  }
-  static constexpr size_t kBlockBytes = 16 * 1024;
-
-  ArenaPool& pool_;
-  alignas(16) char block_[kBlockBytes];
-  google::protobuf::Arena arena_;
-  friend class ArenaPool;
-};
-
-class ArenaPool final : public CheckMessageAllocator {
- public:
-  ~ArenaPool() override {
-    for (ArenaHolder* holder : free_) delete holder;
-  }
-  grpc::MessageHolder<auth::CheckRequest, auth::CheckResponse>* AllocateMessages() override {
-    ArenaHolder* holder = nullptr;
-    {
-      std::lock_guard lock(mu_);
-      if (!free_.empty()) {
-        holder = free_.back();
-        free_.pop_back();
-      }
-    }
-    if (holder == nullptr) holder = new ArenaHolder(*this);
-    holder->Prepare();
-    return holder;
-  }
-  void Put(ArenaHolder* holder) {
-    holder->arena_.Reset();
-    {
-      std::lock_guard lock(mu_);
-      if (free_.size() < kMaxPooled) {
-        free_.push_back(holder);
-        return;
-      }
-    }
-    delete holder;
-  }
-
- private:
-  static constexpr size_t kMaxPooled = 4096;
-  std::mutex mu_;
-  std::vector<ArenaHolder*> free_;  // guarded by mu_
-};
-
-void ArenaHolder::Release() { pool_.Put(this); }
-
 }  // namespace
-
-std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator() {
-  return std::make_unique<ArenaPool>();
-}
 
 ExtAuthzService::ExtAuthzService(const enforce::Enforcer& enforcer, ExtAuthzOptions options)
     : enforcer_(enforcer), options_(options) {}

@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/support/message_allocator.h>
 
 #include "enforce/enforcer.h"
 #include "envoy/service/auth/v3/external_auth.grpc.pb.h"
@@ -26,13 +25,6 @@ struct ExtAuthzOptions {
   // Write one line per denied decision to stderr (serve --debug). Never carries a secret.
   bool log_denials = false;
 };
-
-using CheckMessageAllocator =
-    grpc::MessageAllocator<::envoy::service::auth::v3::CheckRequest,
-                           ::envoy::service::auth::v3::CheckResponse>;
-// A pooled-arena allocator for a typed Check handler (each call's messages on an arena reset per
-// call): the benchmark's baseline server uses it. Thread-safe.
-std::unique_ptr<CheckMessageAllocator> NewArenaCheckAllocator();
 
 // The gRPC ext_authz v3 service (callback API, raw method). Check() decides inline on the calling
 // gRPC thread and never blocks: the decision reads an immutable snapshot. It parses the request
