@@ -7,41 +7,15 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <boost/url/pct_string_view.hpp>
+
 #include <memory>
-#include <optional>
 
 namespace tollgate::crypto {
 namespace {
 
 // A peer certificate is a few KiB; anything far larger is not one and not worth parsing.
 constexpr size_t kMaxPemBytes = 64 * 1024;
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding (RFC 3986 §2.1) without the form encoding's '+' → ' ': base64 text keeps its
-// '+'. nullopt on a truncated or non-hex escape.
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int high = HexDigit(text[i + 1]);
-    const int low = HexDigit(text[i + 2]);
-    if (high < 0 || low < 0) return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
-}
 
 // A certificate is never encrypted: refuse the password OpenSSL would otherwise ask for on the
 // terminal when a PEM header claims encryption.
@@ -82,10 +56,12 @@ std::string FirstUriSan(X509* cert) {
 
 std::string FirstUriSanOfPem(std::string_view pem) {
   if (pem.empty() || pem.size() > kMaxPemBytes) return {};
-  const std::optional<std::string> decoded = PercentDecode(pem);
-  if (!decoded) return {};
+  // Percent-decoding (RFC 3986 §2.1) without the form encoding's '+' → ' ': base64 keeps its '+'.
+  const auto escaped = boost::urls::make_pct_string_view(pem);
+  if (!escaped) return {};  // a truncated or non-hex escape
+  const std::string decoded = escaped->decode();
   const std::unique_ptr<BIO, BioFree> bio(
-      BIO_new_mem_buf(decoded->data(), static_cast<int>(decoded->size())));
+      BIO_new_mem_buf(decoded.data(), static_cast<int>(decoded.size())));
   if (bio == nullptr) return {};
   const std::unique_ptr<X509, X509Free> cert(
       PEM_read_bio_X509(bio.get(), nullptr, NoPassword, nullptr));
