@@ -50,10 +50,11 @@ struct alignas(64) KeyState {
   const LimitRule::Kind kind;
   bool queued = false;        // owned by the sync thread's work list (queued, in flight, waiting)
   bool known = false;         // a reply from Redis has been applied (global_left, used are real)
-  uint8_t rate_per = 0;       // rate: the rule's period (a Period) and requests that window_ms
+  uint8_t rate_per = 0;       // rate: the rule's period (a Period), with rate_requests what
+                              // window_ms and tokens_per_ms were computed from
   uint32_t hits = 0;          // demand: requests since hits_since_ms (saturates; sync thread resets)
   int64_t capacity = 1;       // rate: burst + 1; quota: requests per window (from the rule)
-  int64_t rate_requests = 0;  //   and tokens_per_ms were computed from
+  int64_t rate_requests = 0;  // rate: the rule's requests (see rate_per)
   int64_t tokens = 0;         // leased from Redis, not yet spent: paid for
   int64_t debt = 0;           // admitted without a lease; charged to Redis with the next lease
   int64_t low_water = 1;      // prefetch when tokens drop below this

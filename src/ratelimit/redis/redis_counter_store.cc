@@ -219,7 +219,7 @@ RedisCounterStore::Paid RedisCounterStore::Take(KeyState& s, const LimitRule& ru
   out.allowed = paid != Paid::kRefused;
   if (rate) {
     out.limit = rule.rate->requests;
-    out.window_seconds = WindowMs(*rule.rate) / 1000;
+    out.window_seconds = PeriodSeconds(rule.rate->per);
     int64_t left = s.tokens + std::max<int64_t>(0, s.global_left);
     if (out.degraded) left = s.tokens + static_cast<int64_t>(s.local_tokens);
     out.remaining = std::clamp<int64_t>(left, 0, s.capacity);
