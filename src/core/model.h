@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tollgate {
@@ -304,6 +305,27 @@ struct SnapshotData {
   std::vector<ExternalClient> external_clients;
   std::vector<MeshIdentity> mesh_identities;
   std::vector<RevokedToken> revoked_tokens;
+};
+
+// What changed in the store after a snapshot's revision, when every change is of a kind the
+// enforcer can apply to its snapshot without rebuilding it (API keys, subscriptions, applications
+// created or changed, revoked tokens). `patchable` false: something else changed (an API, a plan,
+// a deleted application…), there were too many changes, or the store no longer logs back that far:
+// rebuild from SnapshotData. Every list names what was touched; the rows are the current state of
+// those that still exist (a touched entry without a row was deleted).
+struct SnapshotChanges {
+  int64_t since = 0;     // the snapshot revision they were read after
+  int64_t revision = 0;  // the revision the changes bring the snapshot to
+  bool patchable = false;
+  std::vector<std::string> key_hashes;  // ApiKey::hash of every key created, changed or deleted
+  std::vector<ApiKey> api_keys;
+  // (application id, API id) of every subscription created, changed or deleted.
+  std::vector<std::pair<std::string, std::string>> subscription_pairs;
+  std::vector<Subscription> subscriptions;
+  std::vector<std::string> application_ids;  // created or changed
+  std::vector<Application> applications;
+  std::vector<std::string> revoked_jtis;  // revoked tokens recorded or purged
+  std::vector<RevokedToken> revoked_tokens;  // those not expired yet
 };
 
 }  // namespace tollgate

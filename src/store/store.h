@@ -48,6 +48,12 @@ class Store {
   // past their expiry are left out.
   virtual Result<SnapshotData> LoadSnapshotData() = 0;
 
+  // What changed after revision `since`, read in one transaction (see SnapshotChanges): patchable
+  // only when every change since then is of a kind an enforcer can patch, there are at most
+  // `max_changes` of them, and the store still logs back that far (it keeps the last few
+  // thousand revisions). `since` equal to the current revision gives a patchable empty change.
+  virtual Result<SnapshotChanges> LoadSnapshotChanges(int64_t since, int64_t max_changes) = 0;
+
   // --- APIs. Conflicts: "api_name_version_taken" (name + version), "api_context_taken"
   // (virtual host + context). Not found: "api_not_found"; "plan_not_found" when a plan the API
   // offers or a resource names does not exist.

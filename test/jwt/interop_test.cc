@@ -13,28 +13,10 @@
 #include <sstream>
 
 #include "jwt/jwt.h"
+#include "temp_dir.h"
 
 namespace tollgate::jwt {
 namespace {
-
-namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tollgate-jwt-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  std::string operator/(std::string_view name) const { return (path_ / name).string(); }
-  bool ok() const { return !path_.empty(); }
-
- private:
-  fs::path path_;
-};
 
 bool Shell(const std::string& command) {
   return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
@@ -99,19 +81,18 @@ class OpenSslCli : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!Shell("openssl version")) GTEST_SKIP() << "no openssl command line";
-    ASSERT_TRUE(dir_.ok());
   }
   // A token over `header` and `payload` whose signature the openssl CLI makes with `sign_args`.
   // `input_flag` is how the command names its input file ("" for a trailing operand).
   std::string CliToken(std::string_view header, std::string_view payload,
                        const std::string& sign_args, const std::string& input_flag = "") {
     const std::string input = B64Url(header) + "." + B64Url(payload);
-    WriteFile(dir_ / "input", input);
-    EXPECT_TRUE(Shell(sign_args + " -out " + Quote(dir_ / "sig") + " " + input_flag + " " +
-                      Quote(dir_ / "input")));
-    return input + "." + B64Url(ReadFile(dir_ / "sig"));
+    WriteFile(dir_.File("input"), input);
+    EXPECT_TRUE(Shell(sign_args + " -out " + Quote(dir_.File("sig")) + " " + input_flag + " " +
+                      Quote(dir_.File("input"))));
+    return input + "." + B64Url(ReadFile(dir_.File("sig")));
   }
-  TempDir dir_;
+  TempDir dir_{"tollgate-jwt"};
 };
 
 ValidationOptions Now() {
@@ -121,7 +102,7 @@ ValidationOptions Now() {
 }
 
 TEST_F(OpenSslCli, Rs256AndPs256SignedByTheCliVerify) {
-  const std::string key = Quote(dir_ / "rsa.pem");
+  const std::string key = Quote(dir_.File("rsa.pem"));
   ASSERT_TRUE(Shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + key));
   std::string modulus = Output("openssl rsa -in " + key + " -noout -modulus");
   ASSERT_EQ(modulus.rfind("Modulus=", 0), 0u);
@@ -152,11 +133,11 @@ TEST_F(OpenSslCli, Rs256AndPs256SignedByTheCliVerify) {
 }
 
 TEST_F(OpenSslCli, EdDsaSignedByTheCliVerifies) {
-  const std::string key = Quote(dir_ / "ed.pem");
+  const std::string key = Quote(dir_.File("ed.pem"));
   ASSERT_TRUE(Shell("openssl genpkey -algorithm ED25519 -out " + key));
   ASSERT_TRUE(
-      Shell("openssl pkey -in " + key + " -pubout -outform DER -out " + Quote(dir_ / "pub.der")));
-  const std::string der = ReadFile(dir_ / "pub.der");
+      Shell("openssl pkey -in " + key + " -pubout -outform DER -out " + Quote(dir_.File("pub.der"))));
+  const std::string der = ReadFile(dir_.File("pub.der"));
   ASSERT_GE(der.size(), 32u);
   KeySet keys;
   keys.Add(VerifyKey::FromJwk(R"({"kty":"OKP","crv":"Ed25519","x":")" +
@@ -171,14 +152,14 @@ TEST_F(OpenSslCli, EdDsaSignedByTheCliVerifies) {
 
 TEST_F(OpenSslCli, OurEs256TokenAndJwkCheckOutWithTheCli) {
   const auto key = SignKey::Generate(Alg::kES256, "ours").value();
-  WriteFile(dir_ / "priv.pem", key.PrivatePem());
-  const std::string pub = Quote(dir_ / "pub.pem");
-  ASSERT_TRUE(Shell("openssl pkey -in " + Quote(dir_ / "priv.pem") + " -pubout -out " + pub));
+  WriteFile(dir_.File("priv.pem"), key.PrivatePem());
+  const std::string pub = Quote(dir_.File("pub.pem"));
+  ASSERT_TRUE(Shell("openssl pkey -in " + Quote(dir_.File("priv.pem")) + " -pubout -out " + pub));
 
   // The JWK's x and y are the key's uncompressed point.
   ASSERT_TRUE(
-      Shell("openssl pkey -pubin -in " + pub + " -outform DER -out " + Quote(dir_ / "pub.der")));
-  const std::string der = ReadFile(dir_ / "pub.der");
+      Shell("openssl pkey -pubin -in " + pub + " -outform DER -out " + Quote(dir_.File("pub.der"))));
+  const std::string der = ReadFile(dir_.File("pub.der"));
   const auto jwk = boost::json::parse(key.PublicJwk()).as_object();
   const std::string x = FromB64Url(std::string(jwk.at("x").as_string()));
   const std::string y = FromB64Url(std::string(jwk.at("y").as_string()));
@@ -195,15 +176,15 @@ TEST_F(OpenSslCli, OurEs256TokenAndJwkCheckOutWithTheCli) {
                    BN_bin2bn(reinterpret_cast<const unsigned char*>(raw.data()) + 32, 32, nullptr));
     unsigned char* sig_der = nullptr;
     const int len = i2d_ECDSA_SIG(sig, &sig_der);
-    WriteFile(dir_ / "sig.der",
+    WriteFile(dir_.File("sig.der"),
               std::string_view(reinterpret_cast<char*>(sig_der), static_cast<size_t>(len)));
     OPENSSL_free(sig_der);
     ECDSA_SIG_free(sig);
-    WriteFile(dir_ / "input", token.substr(0, dot));
+    WriteFile(dir_.File("input"), token.substr(0, dot));
     const std::string verify = "openssl dgst -sha256 -verify " + pub + " -signature " +
-                               Quote(dir_ / "sig.der") + " " + Quote(dir_ / "input");
+                               Quote(dir_.File("sig.der")) + " " + Quote(dir_.File("input"));
     EXPECT_TRUE(Shell(verify)) << i;
-    WriteFile(dir_ / "input", token.substr(0, dot) + "x");
+    WriteFile(dir_.File("input"), token.substr(0, dot) + "x");
     EXPECT_FALSE(Shell(verify)) << i;
   }
 }

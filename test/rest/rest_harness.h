@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "crypto/crypto.h"
 #include "store/sqlite/sqlite_store.h"
+#include "temp_dir.h"
 
 namespace tollgate::adapters::rest::testing {
 
@@ -111,24 +112,6 @@ class RestHarness {
   std::unique_ptr<ManagementApi> api_;
 };
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("tollgate-rest-" + crypto::RandomToken(10))) {
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using tollgate::TempDir;
 
 }  // namespace tollgate::adapters::rest::testing

@@ -11,28 +11,12 @@
 #include "store/sqlite/sqlite_schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_test_data.h"
+#include "temp_dir.h"
 
 namespace tollgate::store {
 namespace {
 
 using namespace testdata;  // NOLINT(google-build-using-namespace)
-
-class MigrationDir {
- public:
-  MigrationDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-mig-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~MigrationDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A file as the release with schema version 2 left it, with an API, a subscription, a key.
 void WriteVersion2File(const std::string& path) {
@@ -63,7 +47,7 @@ void WriteVersion2File(const std::string& path) {
 }
 
 TEST(SqlitePortalMigrationTest, Version2FileKeepsItsDataAndGainsThePortalSchema) {
-  MigrationDir dir;
+  TempDir dir;
   const std::string path = dir.File("v2.db");
   WriteVersion2File(path);
   auto opened = SqliteStore::Open(path);

@@ -15,31 +15,12 @@
 
 #include "store/store_contract_test.h"
 #include "store/store_test_data.h"
+#include "temp_dir.h"
 
 namespace tollgate::store {
 namespace {
 
 using namespace testdata;  // NOLINT(google-build-using-namespace)
-
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "tollgate-store-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 class SqliteBackend final : public StoreBackend {
  public:
@@ -265,6 +246,64 @@ TEST(SqliteStoreTest, WriterWaitsForAnotherProcessesTransaction) {
   ASSERT_TRUE(other.Exec("COMMIT"));
   writer.join();
   EXPECT_TRUE(Succeeds(created));
+}
+
+// Every table either feeds the enforcer's snapshot, and then its changes are logged for patching,
+// or is named here as not doing so: a new table cannot be forgotten by the change log.
+TEST(SqliteStoreTest, EveryTableIsEitherLoggedForTheSnapshotOrKnownNotToFeedIt) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  ASSERT_TRUE(Succeeds(SqliteStore::Open(path)));
+  RawDb raw(path);
+  const std::string unlogged = raw.Query(
+      "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'table'"
+      " AND name NOT LIKE 'sqlite_%' AND name NOT IN (SELECT tbl_name FROM sqlite_schema"
+      " WHERE type = 'trigger' AND name LIKE 'snapshot_changes_%') ORDER BY name)");
+  EXPECT_EQ(unlogged,
+            "access_tokens api_documents api_lifecycle_events audit_log quota_usage revision "
+            "schema_migrations sessions snapshot_changes users");
+}
+
+TEST(SqliteStoreTest, TheChangeLogIsPrunedAndAnEnforcerFurtherBehindRebuilds) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(Succeeds(store));
+  const Application app = MakeApp("shop");
+  ASSERT_TRUE(Succeeds((*store)->CreateApplication(app)));
+  const int64_t start = *(*store)->Revision();
+  // 4096 revisions are kept; 4200 one-key writes push the first ones out.
+  for (int i = 0; i < 4200; ++i) {
+    ASSERT_TRUE(Succeeds((*store)->CreateApiKey(MakeKey(app, "k" + std::to_string(i)))));
+  }
+  const int64_t now = *(*store)->Revision();
+  RawDb raw(path);
+  EXPECT_LE(std::stoll(raw.Query("SELECT COUNT(*) FROM snapshot_changes")), 4097);
+  const int64_t log_from = std::stoll(raw.Query("SELECT log_from FROM revision"));
+  EXPECT_GT(log_from, start);
+  EXPECT_FALSE((*store)->LoadSnapshotChanges(start, 100'000)->patchable);
+  EXPECT_FALSE((*store)->LoadSnapshotChanges(log_from - 1, 100'000)->patchable);
+  auto recent = (*store)->LoadSnapshotChanges(log_from, 100'000);
+  ASSERT_TRUE(Succeeds(recent));
+  EXPECT_TRUE(recent->patchable);
+  EXPECT_EQ(static_cast<int64_t>(recent->key_hashes.size()), now - log_from);
+}
+
+TEST(SqliteStoreTest, UpgradingToTheChangeLogStartsItAtTheCurrentRevision) {
+  TempDir dir;
+  const std::string path = dir.File("t.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_TRUE(sqlite::MigrateTo(db, 6).ok());
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE revision SET value = 41", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::Open(path);
+  ASSERT_TRUE(Succeeds(store));
+  EXPECT_FALSE((*store)->LoadSnapshotChanges(40, 100)->patchable) << "not logged before";
+  EXPECT_TRUE((*store)->LoadSnapshotChanges(41, 100)->patchable);
 }
 
 }  // namespace

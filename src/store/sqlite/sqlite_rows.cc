@@ -222,6 +222,30 @@ Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view applicatio
   return Collect<ApiKey>(st, ApiKeyFromRow);
 }
 
+Result<std::vector<ApiKey>> LoadApiKeysByHash(sqlite3* db, const std::vector<std::string>& hashes) {
+  Stmt st(db, "SELECT id, application_id, name, prefix, hash, created_at, expires_at,"
+              " allowed_ips, allowed_referrers, api_ids FROM api_keys WHERE hash = ?");
+  return CollectEach<ApiKey>(st, hashes.size(), [&](Stmt& s, size_t i) { s.Bind(1, hashes[i]); },
+                             ApiKeyFromRow);
+}
+
+Result<std::vector<Application>> LoadApplicationsById(sqlite3* db,
+                                                      const std::vector<std::string>& ids) {
+  Stmt st(db, std::string(kApplicationColumns) + "WHERE id = ?");
+  return CollectEach<Application>(st, ids.size(), [&](Stmt& s, size_t i) { s.Bind(1, ids[i]); },
+                                  ApplicationFromRow);
+}
+
+Result<std::vector<Subscription>> LoadSubscriptionsByPair(
+    sqlite3* db, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  Stmt st(db, "SELECT id, application_id, api_id, plan, status, created_at FROM subscriptions"
+              " WHERE application_id = ? AND api_id = ?");
+  return CollectEach<Subscription>(
+      st, pairs.size(),
+      [&](Stmt& s, size_t i) { s.Bind(1, pairs[i].first).Bind(2, pairs[i].second); },
+      SubscriptionFromRow);
+}
+
 Result<Plan> LoadPlan(sqlite3* db, std::string_view id) {
   Stmt st(db, std::string(kPlanColumns) + "WHERE id = ?");
   st.Bind(1, id);

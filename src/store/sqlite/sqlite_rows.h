@@ -32,6 +32,20 @@ Result<std::vector<T>> Collect(Stmt& st, F from_row) {
   }
 }
 
+// Runs `st` once per item i in [0, n) after `bind(st, i)`, gathering the rows of all runs.
+template <class T, class B, class F>
+Result<std::vector<T>> CollectEach(Stmt& st, size_t n, B bind, F from_row) {
+  std::vector<T> out;
+  for (size_t i = 0; i < n; ++i) {
+    st.Reset();
+    bind(st, i);
+    auto rows = Collect<T>(st, from_row);
+    if (!rows.ok()) return rows.error();
+    for (T& row : *rows) out.push_back(std::move(row));
+  }
+  return out;
+}
+
 // A page window in SQLite terms: limit < 0 means "no limit".
 struct Window {
   int64_t offset = 0;
@@ -58,6 +72,14 @@ Result<std::vector<Application>> LoadApplications(sqlite3* db, std::string_view 
 Result<std::vector<Subscription>> LoadSubscriptions(sqlite3* db, std::string_view application_id,
                                                     Window window);
 Result<std::vector<ApiKey>> LoadApiKeys(sqlite3* db, std::string_view application_id);
+// The rows among these unique keys that exist (for patching a snapshot; missing ones are left
+// out). One prepared statement, one indexed lookup per item.
+Result<std::vector<ApiKey>> LoadApiKeysByHash(sqlite3* db, const std::vector<std::string>& hashes);
+Result<std::vector<Application>> LoadApplicationsById(sqlite3* db,
+                                                      const std::vector<std::string>& ids);
+// By (application id, API id).
+Result<std::vector<Subscription>> LoadSubscriptionsByPair(
+    sqlite3* db, const std::vector<std::pair<std::string, std::string>>& pairs);
 // Mesh identities of one application, or of all when `application_id` is empty (sqlite_mesh.cc).
 Result<std::vector<MeshIdentity>> LoadMeshIdentities(sqlite3* db, std::string_view application_id);
 

@@ -2,8 +2,9 @@
 // Append new migrations at the end; never edit one that has shipped.
 #include "store/sqlite/sqlite_schema.h"
 
-#include <array>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "store/sqlite/sqlite_statement.h"
 
@@ -354,8 +355,71 @@ CREATE TABLE mesh_identities (
 CREATE INDEX mesh_identities_by_application ON mesh_identities (application_id, created_at, id);
 )sql";
 
+// Version 7: a log of the changes to the rows the enforcer's snapshot is compiled from, so that
+// an enforcer can patch its snapshot with what changed after its revision instead of reading and
+// compiling everything again (Store::LoadSnapshotChanges). Triggers write it, so no write path can
+// forget to. A row stamped with revision r was written by the transaction that committed r + 1.
+// The log holds every change committed after revision.log_from; BumpRevision prunes it.
+std::string V7() {
+  // Each logged table with the SQL naming a changed row (R. stands for NEW. or OLD.). The
+  // enforcer patches keys, subscriptions, applications and revoked tokens; a change to any other
+  // table makes it rebuild, so only the table name matters there.
+  struct Logged {
+    const char* table;
+    const char* key;
+  };
+  static constexpr Logged kLogged[] = {
+      {"api_keys", "R.hash"},
+      {"subscriptions", "R.application_id || char(10) || R.api_id"},
+      {"applications", "R.id"},
+      {"revoked_tokens", "R.jti"},
+      {"apis", "R.id"},
+      {"api_resources", "R.api_id"},
+      {"api_plans", "R.api_id"},
+      {"api_keyed_limits", "R.api_id"},
+      {"plans", "R.id"},
+      {"oauth_clients", "R.id"},
+      {"signing_keys", "R.kid"},
+      {"issuers", "R.id"},
+      {"external_clients", "R.id"},
+      {"mesh_identities", "R.id"},
+  };
+  std::string sql = R"sql(
+ALTER TABLE revision ADD COLUMN log_from INTEGER NOT NULL DEFAULT 0;
+UPDATE revision SET log_from = value WHERE id = 1;
+CREATE TABLE snapshot_changes (
+  seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+  revision INTEGER NOT NULL,
+  tbl      TEXT NOT NULL,
+  row_key  TEXT NOT NULL
+);
+CREATE INDEX snapshot_changes_by_revision ON snapshot_changes (revision);
+)sql";
+  auto log = [](std::string_view table, std::string key, std::string_view row) {
+    for (size_t at = key.find("R."); at != std::string::npos; at = key.find("R.", at)) {
+      key.replace(at, 2, std::string(row) + ".");
+      at += row.size() + 1;
+    }
+    return "INSERT INTO snapshot_changes (revision, tbl, row_key) SELECT value, '" +
+           std::string(table) + "', " + key + " FROM revision WHERE id = 1;\n";
+  };
+  for (const Logged& l : kLogged) {
+    const std::string name = std::string("snapshot_changes_") + l.table;
+    sql += "CREATE TRIGGER " + name + "_insert AFTER INSERT ON " + l.table + " BEGIN\n" +
+           log(l.table, l.key, "NEW") + "END;\n";
+    sql += "CREATE TRIGGER " + name + "_update AFTER UPDATE ON " + l.table + " BEGIN\n" +
+           log(l.table, l.key, "OLD") + log(l.table, l.key, "NEW") + "END;\n";
+    sql += "CREATE TRIGGER " + name + "_delete AFTER DELETE ON " + l.table + " BEGIN\n" +
+           log(l.table, l.key, "OLD") + "END;\n";
+  }
+  return sql;
+}
+
 // Migration i (0-based) brings the schema to version i + 1.
-constexpr std::array<const char*, 6> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6};
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> migrations{kV1, kV2, kV3, kV4, kV5, kV6, V7()};
+  return migrations;
+}
 
 Result<int64_t> CurrentVersion(sqlite3* db) {
   Stmt st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -374,7 +438,7 @@ Error TooNew(int64_t found) {
 
 }  // namespace
 
-int64_t KnownSchemaVersion() { return static_cast<int64_t>(kMigrations.size()); }
+int64_t KnownSchemaVersion() { return static_cast<int64_t>(Migrations().size()); }
 
 Status Migrate(sqlite3* db) { return MigrateTo(db, KnownSchemaVersion()); }
 
@@ -403,7 +467,7 @@ Status MigrateTo(sqlite3* db, int64_t target) {
     } else if (*current > KnownSchemaVersion()) {
       applied = TooNew(*current);
     } else if (*current < version) {
-      applied = ExecSql(db, kMigrations[static_cast<size_t>(version - 1)]);
+      applied = ExecSql(db, Migrations()[static_cast<size_t>(version - 1)].c_str());
       if (applied.ok()) {
         Stmt st(db,
                 "INSERT INTO schema_migrations (version, applied_at)"

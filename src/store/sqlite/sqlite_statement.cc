@@ -1,6 +1,8 @@
 // Prepared-statement wrapper and error mapping for the SQLite backend.
 #include "store/sqlite/sqlite_statement.h"
 
+#include <algorithm>
+
 namespace tollgate::store::sqlite {
 
 Error ErrorFromCode(int rc, std::string_view message) {
@@ -123,7 +125,27 @@ Status BumpRevision(sqlite3* db) {
   Stmt st(db, "UPDATE revision SET value = value + 1 WHERE id = 1");
   if (auto s = st.Exec(); !s.ok()) return s;
   if (st.Changes() != 1) return Internal("the revision row is missing");
-  return Ok();
+  // Keeps the change log (schema version 7) bounded: the last kLogRevisions revisions, at most
+  // kLogRows rows. A revision whose rows are pruned, even in part, moves log_from past it, so
+  // that an enforcer further behind rebuilds instead of patching with half a change.
+  constexpr int64_t kLogRevisions = 4096;
+  constexpr int64_t kLogRows = 250'000;
+  Stmt prune(db,
+             "DELETE FROM snapshot_changes"
+             " WHERE revision < (SELECT value FROM revision WHERE id = 1) - ?1"
+             " OR seq <= (SELECT MAX(seq) FROM snapshot_changes) - ?2 RETURNING revision");
+  prune.Bind(1, kLogRevisions).Bind(2, kLogRows);
+  int64_t pruned = -1;
+  for (;;) {
+    auto row = prune.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    pruned = std::max(pruned, prune.Int(0));
+  }
+  if (pruned < 0) return Ok();
+  Stmt from(db, "UPDATE revision SET log_from = MAX(log_from, ?) WHERE id = 1");
+  from.Bind(1, pruned + 1);
+  return from.Exec();
 }
 
 void RollbackIfOpen(sqlite3* db) {

@@ -39,6 +39,7 @@ class SqliteStore final : public Store {
 
   Result<int64_t> Revision() override;
   Result<SnapshotData> LoadSnapshotData() override;
+  Result<SnapshotChanges> LoadSnapshotChanges(int64_t since, int64_t max_changes) override;
 
   Result<Api> CreateApi(const Api& api) override;
   Result<Api> GetApi(std::string_view id) override;
