@@ -126,7 +126,9 @@ int Serve(int argc, char** argv) {
   enforce::SnapshotHolder holder;
   enforce::SnapshotRefresher refresher(
       holder, [&] { return db->LoadSnapshotData(); }, [&] { return db->Revision(); },
-      std::chrono::milliseconds(poll_ms));
+      std::chrono::milliseconds(poll_ms), [&](int64_t since) {
+        return db->LoadSnapshotChanges(since, enforce::Snapshot::kMaxPatchEntries);
+      });
   // A write returns once the enforcer applies it (bounded: a huge snapshot may take longer).
   control::Service service(*db, clock, [&] { refresher.NotifyAndWait(std::chrono::milliseconds(500)); });
   service.accounts().SetSignupEnabled(flags.Has("signup"));

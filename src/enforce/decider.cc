@@ -252,7 +252,7 @@ Decision Decide(const Snapshot& snapshot, const AccessRequest& request, int64_t 
     app_index = key->application;
   }
 
-  const CompiledApplication& app = snapshot.applications()[*app_index];
+  const CompiledApplication& app = snapshot.application(*app_index);
   m.application = &app;
   d.application_id = app.id;
   d.application_name = app.name;

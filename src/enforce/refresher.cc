@@ -7,12 +7,37 @@
 namespace tollgate::enforce {
 
 SnapshotRefresher::SnapshotRefresher(SnapshotHolder& holder, Loader load, RevisionProbe revision,
-                                     std::chrono::milliseconds poll)
-    : holder_(holder), load_(std::move(load)), revision_(std::move(revision)), poll_(poll) {}
+                                     std::chrono::milliseconds poll, ChangeLoader changes)
+    : holder_(holder),
+      load_(std::move(load)),
+      revision_(std::move(revision)),
+      changes_(std::move(changes)),
+      poll_(poll) {}
 
 SnapshotRefresher::~SnapshotRefresher() { Stop(); }
 
 Status SnapshotRefresher::Refresh() {
+  std::unique_lock refresh(refresh_mu_);
+  if (changes_) {
+    const std::shared_ptr<const Snapshot> current = holder_.Get();
+    if (current->patchable()) {
+      auto changes = changes_(current->revision());
+      if (!changes.ok()) return changes.error();
+      if (changes->patchable && changes->revision == current->revision()) return Ok();
+      if (auto next = current->Patch(*changes)) {
+        holder_.Set(std::move(next));
+        std::lock_guard lock(mu_);
+        ++builds_;
+        ++patches_;
+        return Ok();
+      }
+    }
+  }
+  refresh.unlock();
+  return Rebuild();
+}
+
+Status SnapshotRefresher::Rebuild() {
   std::lock_guard refresh(refresh_mu_);
   auto data = load_();
   if (!data.ok()) return data.error();
@@ -57,6 +82,11 @@ void SnapshotRefresher::Stop() {
 uint64_t SnapshotRefresher::builds() const {
   std::lock_guard lock(mu_);
   return builds_;
+}
+
+uint64_t SnapshotRefresher::patches() const {
+  std::lock_guard lock(mu_);
+  return patches_;
 }
 
 void SnapshotRefresher::Run() {

@@ -1,6 +1,9 @@
-// Keeps the enforcer's snapshot current: rebuilds it when told that something was committed
-// (Notify, from this process's control plane) and when the store's revision moves (polling, for
-// changes made by other processes sharing the store). Serves the last good snapshot on errors.
+// Keeps the enforcer's snapshot current: brings it up to date when told that something was
+// committed (Notify, from this process's control plane) and when the store's revision moves
+// (polling, for changes made by other processes sharing the store). With a change loader, changes
+// the snapshot can absorb (keys, subscriptions, applications, revoked tokens) are patched into it
+// in time proportional to the change, not to the store; anything else rebuilds it. Serves the
+// last good snapshot on errors.
 #pragma once
 
 #include <chrono>
@@ -20,14 +23,20 @@ class SnapshotRefresher {
  public:
   using Loader = std::function<Result<SnapshotData>()>;
   using RevisionProbe = std::function<Result<int64_t>()>;
+  // What changed after a revision (store::Store::LoadSnapshotChanges with a size limit).
+  using ChangeLoader = std::function<Result<SnapshotChanges>(int64_t since)>;
 
-  // `holder` must outlive the refresher. `poll` is how often the revision is probed.
+  // `holder` must outlive the refresher. `poll` is how often the revision is probed. Without
+  // `changes`, every update is a rebuild.
   SnapshotRefresher(SnapshotHolder& holder, Loader load, RevisionProbe revision,
-                    std::chrono::milliseconds poll);
+                    std::chrono::milliseconds poll, ChangeLoader changes = {});
   ~SnapshotRefresher();  // Stop()
 
-  // Loads and installs a snapshot now, on the calling thread.
+  // Brings the snapshot up to the store's revision now, on the calling thread: a patch when the
+  // changes allow it, else a rebuild.
   Status Refresh();
+  // Loads and installs a whole new snapshot now, on the calling thread.
+  Status Rebuild();
   // Starts the background thread. Call once.
   void Start();
   // Asks for a rebuild as soon as possible. Cheap, thread-safe, never blocks on a rebuild.
@@ -38,8 +47,10 @@ class SnapshotRefresher {
   bool NotifyAndWait(std::chrono::milliseconds timeout);
   void Stop();
 
-  // Number of snapshots installed so far (for metrics and tests).
+  // Number of snapshots installed so far, rebuilt or patched (for metrics and tests).
   uint64_t builds() const;
+  // How many of them were patches.
+  uint64_t patches() const;
 
  private:
   void Run();
@@ -47,6 +58,7 @@ class SnapshotRefresher {
   SnapshotHolder& holder_;
   Loader load_;
   RevisionProbe revision_;
+  ChangeLoader changes_;
   const std::chrono::milliseconds poll_;
 
   mutable std::mutex mu_;
@@ -55,9 +67,10 @@ class SnapshotRefresher {
   bool notified_ = false;   // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
   uint64_t builds_ = 0;     // guarded by mu_
+  uint64_t patches_ = 0;    // guarded by mu_
   uint64_t requested_ = 0;  // guarded by mu_: Notify() calls so far
   uint64_t served_ = 0;     // guarded by mu_: requests covered by the installed snapshot
-  std::mutex refresh_mu_;  // serialises Refresh()
+  std::mutex refresh_mu_;  // serialises Refresh() and Rebuild()
   std::thread thread_;
 };
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <utility>
 
 #include "crypto/crypto.h"
 #include "enforce/limit_keys.h"
@@ -120,29 +122,73 @@ std::optional<CompiledCidr> ParseCidr(std::string_view text) {
   return c;
 }
 
+const Plan* PlanNamed(const StringMap<Plan>& plans, std::string_view name) {
+  if (name.empty()) return nullptr;
+  auto it = plans.find(name);
+  return it == plans.end() ? nullptr : &it->second;
+}
+
+CompiledApplication CompileApplication(const Application& app, uint32_t index,
+                                       const StringMap<Plan>& plans) {
+  return {index,
+          app.id,
+          app.name,
+          app.owner,
+          StableHash(app.id),
+          PlanLimits(PlanNamed(plans, app.plan), ApplicationRateKey(app.id),
+                     ApplicationQuotaKey(app.id)),
+          app.blocked};
+}
+
+CompiledSubscription CompileSubscription(const Subscription& sub, const StringMap<Plan>& plans) {
+  return {sub.plan, sub.status, sub.created_at,
+          PlanLimits(PlanNamed(plans, sub.plan), SubscriptionRateKey(sub.id),
+                     SubscriptionQuotaKey(sub.id))};
+}
+
+// The restrictions of `key`, or nullopt when it has none. `api_index` maps API ids to indexes.
+std::optional<CompiledKeyRestriction> KeyRestriction(const ApiKey& key,
+                                                     const StringMap<uint32_t>& api_index) {
+  if (key.allowed_ips.empty() && key.allowed_referrers.empty() && key.api_ids.empty()) {
+    return std::nullopt;
+  }
+  CompiledKeyRestriction r;
+  for (const std::string& ip : key.allowed_ips) {
+    // A range that does not parse allows nothing rather than everything.
+    if (auto cidr = ParseCidr(ip)) r.ips.push_back(*cidr);
+    else r.ips.push_back(CompiledCidr{{}, 0, 0});
+  }
+  r.referrers = key.allowed_referrers;
+  r.limit_apis = !key.api_ids.empty();
+  for (const std::string& id : key.api_ids) {
+    if (auto it = api_index.find(id); it != api_index.end()) r.apis.push_back(it->second);
+  }
+  return r;
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> Snapshot::Empty() {
-  static const std::shared_ptr<const Snapshot> empty = std::make_shared<const Snapshot>();
+  static const std::shared_ptr<const Snapshot> empty = [] {
+    auto s = std::make_shared<Snapshot>();
+    s->t_ = std::make_shared<const Tables>();
+    return s;
+  }();
   return empty;
 }
 
 std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_t now) {
   auto s = std::make_shared<Snapshot>();
+  auto t = std::make_shared<Tables>();
   s->revision_ = data.revision;
+  t->from_store = true;
+  for (const Plan& p : data.plans) t->plans.emplace(p.name, p);
 
-  StringMap<const Plan*> plans;
-  for (const Plan& p : data.plans) plans.emplace(p.name, &p);
-  auto plan_named = [&plans](std::string_view name) -> const Plan* {
-    auto it = plans.find(name);
-    return it == plans.end() ? nullptr : it->second;
-  };
-
-  StringMap<uint32_t>& api_index = s->api_by_id_;
+  StringMap<uint32_t>& api_index = t->api_by_id;
   for (const Api& api : data.apis) {
     if (!TakesPart(api.lifecycle)) continue;
     CompiledApi c;
-    c.index = static_cast<uint32_t>(s->apis_.size());
+    c.index = static_cast<uint32_t>(t->apis.size());
     c.id = api.id;
     c.name = api.name;
     c.version = api.version;
@@ -182,7 +228,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_
       }
       c.resources.push_back({r.method, std::move(path.value()), r.auth, r.scopes,
                              std::move(scope_text),
-                             PlanLimits(r.plan.empty() ? nullptr : plan_named(r.plan),
+                             PlanLimits(PlanNamed(t->plans, r.plan),
                                         LimitKey("res", res, "rate"),
                                         LimitKey("res", res, "quota"))});
     }
@@ -191,97 +237,82 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_
                        return a.path.specificity() < b.path.specificity();
                      });
     api_index.emplace(c.id, c.index);
-    s->apis_.push_back(std::move(c));
+    t->apis.push_back(std::move(c));
   }
-  for (const CompiledApi& c : s->apis_) {
-    auto& list = s->by_context_[c.context];
+  for (const CompiledApi& c : t->apis) {
+    auto& list = t->by_context[c.context];
     list.push_back(c.index);
   }
   // Default versions also answer at their context without the version segment ("/petstore").
-  for (const CompiledApi& c : s->apis_) {
+  for (const CompiledApi& c : t->apis) {
     if (!c.default_version) continue;
     const size_t slash = c.context.rfind('/');
     if (slash == std::string::npos || slash == 0) continue;  // "/v1": nothing left to route by
-    s->by_context_[c.context.substr(0, slash)].push_back(c.index | kAliasBit);
+    t->by_context[c.context.substr(0, slash)].push_back(c.index | kAliasBit);
   }
   // Real contexts before aliases; host-specific APIs before host-less ones.
-  for (auto& [context, list] : s->by_context_) {
+  for (auto& [context, list] : t->by_context) {
     std::stable_sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) {
       auto rank = [&](uint32_t i) {
-        return ((i & kAliasBit) ? 2 : 0) + (s->apis_[i & ~kAliasBit].virtual_host.empty() ? 1 : 0);
+        return ((i & kAliasBit) ? 2 : 0) + (t->apis[i & ~kAliasBit].virtual_host.empty() ? 1 : 0);
       };
       return rank(a) < rank(b);
     });
   }
 
-  StringMap<uint32_t>& app_index = s->application_by_id_;
+  StringMap<uint32_t>& app_index = t->application_by_id;
   for (const Application& app : data.applications) {
-    const auto index = static_cast<uint32_t>(s->applications_.size());
-    s->applications_.push_back(
-        {index, app.id, app.name, app.owner, StableHash(app.id),
-         PlanLimits(app.plan.empty() ? nullptr : plan_named(app.plan), ApplicationRateKey(app.id),
-                    ApplicationQuotaKey(app.id)),
-         app.blocked});
+    const auto index = static_cast<uint32_t>(t->applications.size());
+    t->applications.push_back(CompileApplication(app, index, t->plans));
     app_index.emplace(app.id, index);
   }
 
-  s->keys_.reserve(data.api_keys.size());
+  t->keys.reserve(data.api_keys.size());
   for (const ApiKey& key : data.api_keys) {
     auto app = app_index.find(key.application_id);
     Digest digest;
     if (app == app_index.end() || !HexDecode32(key.hash, digest)) continue;
     CompiledKey compiled{app->second, kNoRestriction, key.expires_at.value_or(0)};
-    if (!key.allowed_ips.empty() || !key.allowed_referrers.empty() || !key.api_ids.empty()) {
-      CompiledKeyRestriction r;
-      for (const std::string& ip : key.allowed_ips) {
-        // A range that does not parse allows nothing rather than everything.
-        if (auto cidr = ParseCidr(ip)) r.ips.push_back(*cidr);
-        else r.ips.push_back(CompiledCidr{{}, 0, 0});
-      }
-      r.referrers = key.allowed_referrers;
-      r.limit_apis = !key.api_ids.empty();
-      for (const std::string& id : key.api_ids) {
-        if (auto it = api_index.find(id); it != api_index.end()) r.apis.push_back(it->second);
-      }
-      compiled.restriction = static_cast<uint32_t>(s->key_restrictions_.size());
-      s->key_restrictions_.push_back(std::move(r));
+    if (auto r = KeyRestriction(key, api_index)) {
+      compiled.restriction = static_cast<uint32_t>(t->key_restrictions.size());
+      t->key_restrictions.push_back(std::move(*r));
     }
-    s->keys_.emplace(digest, compiled);
+    t->keys.emplace(digest, compiled);
   }
 
   for (const MeshIdentity& m : data.mesh_identities) {
     if (auto app = app_index.find(m.application_id); app != app_index.end()) {
-      s->mesh_.emplace(m.principal, app->second);
+      t->mesh.emplace(m.principal, app->second);
     }
   }
   for (const OAuthClient& c : data.oauth_clients) {
     if (auto app = app_index.find(c.application_id); app != app_index.end()) {
-      s->oauth_clients_.emplace(c.client_id, app->second);
+      t->oauth_clients.emplace(c.client_id, app->second);
     }
   }
   StringMap<uint32_t> issuer_by_id;
   for (const Issuer& i : data.issuers) {
-    const auto index = static_cast<uint32_t>(s->issuers_.size());
-    s->issuers_.push_back({index, i.id, i.issuer, i.jwks_uri, i.discovery_url, i.audience,
+    const auto index = static_cast<uint32_t>(t->issuers.size());
+    t->issuers.push_back({index, i.id, i.issuer, i.jwks_uri, i.discovery_url, i.audience,
                            i.client_claim.empty() ? "client_id" : i.client_claim});
-    s->issuer_by_iss_.emplace(i.issuer, index);
+    t->issuer_by_iss.emplace(i.issuer, index);
     issuer_by_id.emplace(i.id, index);
   }
-  s->external_clients_.resize(s->issuers_.size());
+  t->external_clients.resize(t->issuers.size());
   for (const ExternalClient& c : data.external_clients) {
     auto app = app_index.find(c.application_id);
     auto issuer = issuer_by_id.find(c.issuer_id);
     if (app == app_index.end() || issuer == issuer_by_id.end()) continue;
-    s->external_clients_[issuer->second].emplace(c.client_id, app->second);
+    t->external_clients[issuer->second].emplace(c.client_id, app->second);
   }
-  for (const RevokedToken& t : data.revoked_tokens) {
-    if (now == 0 || t.expires_at == 0 || t.expires_at > now) s->revoked_.insert(t.jti);
+  for (const RevokedToken& token : data.revoked_tokens) {
+    if (now == 0 || token.expires_at == 0 || token.expires_at > now) t->revoked.insert(token.jti);
   }
   for (const SigningKey& k : data.signing_keys) {
     if (now != 0 && k.expires_at && *k.expires_at <= now) continue;
-    s->signing_keys_.push_back({k.kid, k.public_jwk, k.created_at, k.expires_at.value_or(0)});
+    t->signing_keys.push_back({k.kid, k.public_jwk, k.created_at, k.expires_at.value_or(0)});
   }
-  std::stable_sort(s->signing_keys_.begin(), s->signing_keys_.end(),
+  std::stable_sort(t->signing_keys.begin(), t->signing_keys.end(),
                    [](const CompiledSigningKey& a, const CompiledSigningKey& b) {
                      return a.created_at > b.created_at;
                    });
@@ -290,27 +321,26 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_
     auto app = app_index.find(sub.application_id);
     auto api = api_index.find(sub.api_id);
     if (app == app_index.end() || api == api_index.end()) continue;
-    s->subscriptions_.emplace(
-        SubscriptionKey(app->second, api->second),
-        CompiledSubscription{sub.plan, sub.status, sub.created_at,
-                             PlanLimits(plan_named(sub.plan), SubscriptionRateKey(sub.id),
-                                        SubscriptionQuotaKey(sub.id))});
+    t->subscriptions.emplace(SubscriptionKey(app->second, api->second),
+                             CompileSubscription(sub, t->plans));
   }
+  s->key_count_ = t->keys.size();
+  s->t_ = std::move(t);
   return s;
 }
 
 const CompiledApi* Snapshot::MatchApi(std::string_view host, std::string_view path,
                                       std::string_view* rest) const {
   path = PathOfTarget(path);
-  if (path.empty() || path.front() != '/' || by_context_.empty()) return nullptr;
+  if (path.empty() || path.front() != '/' || t_->by_context.empty()) return nullptr;
   // Candidate contexts are the path's prefixes that end at a segment boundary, longest first.
   size_t end = path.size();
   if (end > 1 && path.back() == '/') --end;
   while (end > 0) {
-    auto it = by_context_.find(path.substr(0, end));
-    if (it != by_context_.end()) {
+    auto it = t_->by_context.find(path.substr(0, end));
+    if (it != t_->by_context.end()) {
       for (uint32_t i : it->second) {
-        const CompiledApi& api = apis_[i & ~kAliasBit];
+        const CompiledApi& api = t_->apis[i & ~kAliasBit];
         if (api.virtual_host.empty() || HostEquals(host, api.virtual_host)) {
           *rest = end < path.size() ? path.substr(end) : std::string_view("/");
           return &api;
@@ -338,30 +368,34 @@ const CompiledApi* Snapshot::MatchHintedApi(std::string_view id, std::string_vie
 }
 
 std::optional<uint32_t> Snapshot::FindMeshApplication(std::string_view principal) const {
-  auto it = mesh_.find(principal);
-  return it == mesh_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+  auto it = t_->mesh.find(principal);
+  return it == t_->mesh.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
 
 std::optional<uint32_t> Snapshot::FindOAuthClientApplication(std::string_view client_id) const {
-  auto it = oauth_clients_.find(client_id);
-  return it == oauth_clients_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+  auto it = t_->oauth_clients.find(client_id);
+  return it == t_->oauth_clients.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
 
 std::optional<uint32_t> Snapshot::FindExternalClientApplication(uint32_t issuer,
                                                                 std::string_view client_id) const {
-  if (issuer >= external_clients_.size()) return std::nullopt;
-  const auto& clients = external_clients_[issuer];
+  if (issuer >= t_->external_clients.size()) return std::nullopt;
+  const auto& clients = t_->external_clients[issuer];
   auto it = clients.find(client_id);
   return it == clients.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
 
 const CompiledIssuer* Snapshot::FindIssuerByIss(std::string_view iss) const {
-  auto it = issuer_by_iss_.find(iss);
-  return it == issuer_by_iss_.end() ? nullptr : &issuers_[it->second];
+  auto it = t_->issuer_by_iss.find(iss);
+  return it == t_->issuer_by_iss.end() ? nullptr : &t_->issuers[it->second];
 }
 
 bool Snapshot::IsRevoked(std::string_view jti) const {
-  return !jti.empty() && revoked_.contains(jti);
+  if (jti.empty()) return false;
+  if (!overlay_.revoked.empty()) {
+    if (auto it = overlay_.revoked.find(jti); it != overlay_.revoked.end()) return it->second;
+  }
+  return t_->revoked.contains(jti);
 }
 
 const CompiledResource* Snapshot::MatchResource(const CompiledApi& api, std::string_view method,
@@ -378,23 +412,131 @@ const CompiledKey* Snapshot::FindKey(std::string_view digest) const {
   if (digest.size() != 32) return nullptr;
   Digest d;
   std::memcpy(d.data(), digest.data(), d.size());
-  auto it = keys_.find(d);
-  return it == keys_.end() ? nullptr : &it->second;
+  return FindDigest(d);
+}
+
+const CompiledKey* Snapshot::FindDigest(const Digest& d) const {
+  if (!overlay_.keys.empty()) {
+    if (auto it = overlay_.keys.find(d); it != overlay_.keys.end()) {
+      return it->second ? &*it->second : nullptr;
+    }
+  }
+  auto it = t_->keys.find(d);
+  return it == t_->keys.end() ? nullptr : &it->second;
 }
 
 const CompiledApi* Snapshot::FindApi(std::string_view id) const {
-  auto it = api_by_id_.find(id);
-  return it == api_by_id_.end() ? nullptr : &apis_[it->second];
+  auto it = t_->api_by_id.find(id);
+  return it == t_->api_by_id.end() ? nullptr : &t_->apis[it->second];
+}
+
+std::optional<uint32_t> Snapshot::ApplicationIndex(std::string_view id) const {
+  if (!overlay_.added_application_ids.empty()) {
+    auto it = overlay_.added_application_ids.find(id);
+    if (it != overlay_.added_application_ids.end()) return it->second;
+  }
+  auto it = t_->application_by_id.find(id);
+  return it == t_->application_by_id.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
 
 const CompiledApplication* Snapshot::FindApplication(std::string_view id) const {
-  auto it = application_by_id_.find(id);
-  return it == application_by_id_.end() ? nullptr : &applications_[it->second];
+  auto index = ApplicationIndex(id);
+  return index ? &application(*index) : nullptr;
 }
 
 const CompiledSubscription* Snapshot::FindSubscription(uint32_t application, uint32_t api) const {
-  auto it = subscriptions_.find(SubscriptionKey(application, api));
-  return it == subscriptions_.end() ? nullptr : &it->second;
+  const uint64_t key = SubscriptionKey(application, api);
+  if (!overlay_.subscriptions.empty()) {
+    if (auto it = overlay_.subscriptions.find(key); it != overlay_.subscriptions.end()) {
+      return it->second ? &*it->second : nullptr;
+    }
+  }
+  auto it = t_->subscriptions.find(key);
+  return it == t_->subscriptions.end() ? nullptr : &it->second;
+}
+
+size_t Snapshot::patch_size() const { return overlay_.size(); }
+
+std::shared_ptr<const Snapshot> Snapshot::Patch(const SnapshotChanges& changes) const {
+  if (!t_->from_store || !changes.patchable || changes.since != revision_) return nullptr;
+  auto s = std::make_shared<Snapshot>();
+  s->revision_ = changes.revision;
+  s->key_count_ = key_count_;
+  s->t_ = t_;
+  s->overlay_ = overlay_;
+  Overlay& o = s->overlay_;
+  const uint32_t base_applications = static_cast<uint32_t>(t_->applications.size());
+
+  // Applications first: the keys and subscriptions below may name new ones.
+  StringMap<const Application*> app_rows;
+  for (const Application& a : changes.applications) app_rows.emplace(a.id, &a);
+  for (const std::string& id : changes.application_ids) {
+    const auto index = s->ApplicationIndex(id);
+    auto row = app_rows.find(id);
+    if (row == app_rows.end()) {
+      // Deleted: its index would dangle in the credential tables; a rebuild renumbers them.
+      if (index) return nullptr;
+      continue;
+    }
+    if (!index) {
+      const auto added = static_cast<uint32_t>(s->application_count());
+      o.added_applications.push_back(CompileApplication(*row->second, added, t_->plans));
+      o.added_application_ids.emplace(id, added);
+    } else if (*index >= base_applications) {
+      o.added_applications[*index - base_applications] =
+          CompileApplication(*row->second, *index, t_->plans);
+    } else {
+      o.changed_applications.insert_or_assign(
+          *index, CompileApplication(*row->second, *index, t_->plans));
+    }
+  }
+
+  StringMap<const ApiKey*> key_rows;
+  for (const ApiKey& k : changes.api_keys) key_rows.emplace(k.hash, &k);
+  for (const std::string& hash : changes.key_hashes) {
+    Digest digest;
+    if (!HexDecode32(hash, digest)) continue;  // never compiled (see Build)
+    const bool existed = s->FindDigest(digest) != nullptr;
+    std::optional<CompiledKey> compiled;
+    if (auto row = key_rows.find(hash); row != key_rows.end()) {
+      const ApiKey& key = *row->second;
+      if (auto app = s->ApplicationIndex(key.application_id)) {
+        compiled = CompiledKey{*app, kNoRestriction, key.expires_at.value_or(0)};
+        if (auto r = KeyRestriction(key, t_->api_by_id)) {
+          compiled->restriction =
+              static_cast<uint32_t>(t_->key_restrictions.size() + o.key_restrictions.size());
+          o.key_restrictions.push_back(std::move(*r));
+        }
+      }
+    }
+    s->key_count_ += (compiled ? 1 : 0);
+    s->key_count_ -= (existed ? 1 : 0);
+    o.keys.insert_or_assign(digest, std::move(compiled));
+  }
+
+  std::map<std::pair<std::string_view, std::string_view>, const Subscription*> sub_rows;
+  for (const Subscription& sub : changes.subscriptions) {
+    sub_rows.emplace(std::pair<std::string_view, std::string_view>(sub.application_id, sub.api_id),
+                     &sub);
+  }
+  for (const auto& [application_id, api_id] : changes.subscription_pairs) {
+    const auto app = s->ApplicationIndex(application_id);
+    const auto api = t_->api_by_id.find(api_id);
+    if (!app || api == t_->api_by_id.end()) continue;  // not indexed (see Build)
+    std::optional<CompiledSubscription> compiled;
+    auto row = sub_rows.find({application_id, api_id});
+    if (row != sub_rows.end()) compiled = CompileSubscription(*row->second, t_->plans);
+    o.subscriptions.insert_or_assign(SubscriptionKey(*app, api->second), std::move(compiled));
+  }
+
+  StringMap<bool> revoked_rows;
+  for (const RevokedToken& token : changes.revoked_tokens) revoked_rows.emplace(token.jti, true);
+  for (const std::string& jti : changes.revoked_jtis) {
+    o.revoked.insert_or_assign(jti, revoked_rows.contains(jti));
+  }
+
+  if (o.size() > kMaxPatchEntries) return nullptr;
+  return s;
 }
 
 }  // namespace tollgate::enforce

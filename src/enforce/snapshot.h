@@ -1,7 +1,8 @@
 // The enforcer's immutable view of everything published, compiled for lookups with no database
 // call: APIs by host + context, resources by method + template, keys by hash, subscriptions by
-// (application, API). Built from SnapshotData; never changed after Build(), so it is shared by
-// pointer between threads without locks.
+// (application, API). Built from SnapshotData, or patched from an older snapshot with what changed
+// since (Patch: the compiled tables are shared, changed entries sit in a small overlay); never
+// changed once made, so it is shared by pointer between threads without locks.
 #pragma once
 
 #include <array>
@@ -133,7 +134,7 @@ struct CompiledKeyRestriction {
 inline constexpr uint32_t kNoRestriction = UINT32_MAX;
 
 struct CompiledKey {
-  uint32_t application = 0;               // index into applications()
+  uint32_t application = 0;               // Snapshot::application(index)
   uint32_t restriction = kNoRestriction;  // index into key_restrictions()
   int64_t expires_at = 0;                 // 0 = never
 };
@@ -182,6 +183,22 @@ class Snapshot {
   static std::shared_ptr<const Snapshot> Build(const SnapshotData& data, int64_t now = 0);
   static std::shared_ptr<const Snapshot> Empty();
 
+  // Changes entries in the overlay of a patched snapshot beyond which Patch() refuses (the
+  // overlay is copied by every patch; a rebuild folds it into the tables).
+  static constexpr size_t kMaxPatchEntries = 65536;
+
+  // This snapshot with `changes` (read from the store after revision()) applied, as Build() would
+  // compile them: the compiled tables are shared, the changed entries sit in a small overlay that
+  // lookups consult first. nullptr when the changes cannot be applied that way — not patchable,
+  // read after another revision, an entry names an application or API that this snapshot does
+  // not have, a snapshot not built from the store (Empty()), or an overlay over
+  // kMaxPatchEntries — and the caller rebuilds.
+  std::shared_ptr<const Snapshot> Patch(const SnapshotChanges& changes) const;
+  // Entries in the overlay (0 for a snapshot fresh from Build()).
+  size_t patch_size() const;
+  // Whether Patch() can apply to it at all (built from the store, not Empty()).
+  bool patchable() const { return t_->from_store; }
+
   int64_t revision() const { return revision_; }
 
   // The API for `host` (any case, may carry ":port") whose context is the longest prefix of
@@ -204,7 +221,8 @@ class Snapshot {
   // The key whose SHA-256 is `digest` (32 raw bytes).
   const CompiledKey* FindKey(std::string_view digest) const;
   const CompiledKeyRestriction& key_restriction(uint32_t index) const {
-    return key_restrictions_[index];
+    const auto& base = t_->key_restrictions;
+    return index < base.size() ? base[index] : overlay_.key_restrictions[index - base.size()];
   }
 
   // Credentials other than API keys, each → application index; nullopt when unknown.
@@ -213,11 +231,11 @@ class Snapshot {
   std::optional<uint32_t> FindExternalClientApplication(uint32_t issuer,
                                                         std::string_view client_id) const;
   const CompiledIssuer* FindIssuerByIss(std::string_view iss) const;
-  const std::vector<CompiledIssuer>& issuers() const { return issuers_; }
+  const std::vector<CompiledIssuer>& issuers() const { return t_->issuers; }
   // True when a token of ours with this "jti" was revoked.
   bool IsRevoked(std::string_view jti) const;
   // Our public signing keys, newest first (expired ones left out at build time).
-  const std::vector<CompiledSigningKey>& signing_keys() const { return signing_keys_; }
+  const std::vector<CompiledSigningKey>& signing_keys() const { return t_->signing_keys; }
 
   const CompiledSubscription* FindSubscription(uint32_t application, uint32_t api) const;
 
@@ -226,31 +244,70 @@ class Snapshot {
   const CompiledApi* FindApi(std::string_view id) const;
   const CompiledApplication* FindApplication(std::string_view id) const;
 
-  const std::vector<CompiledApi>& apis() const { return apis_; }
-  const std::vector<CompiledApplication>& applications() const { return applications_; }
-  size_t key_count() const { return keys_.size(); }
+  const std::vector<CompiledApi>& apis() const { return t_->apis; }
+  // The application with this index (from a credential lookup; < application_count()).
+  const CompiledApplication& application(uint32_t index) const {
+    const auto& base = t_->applications;
+    if (index >= base.size()) return overlay_.added_applications[index - base.size()];
+    if (!overlay_.changed_applications.empty()) {
+      auto it = overlay_.changed_applications.find(index);
+      if (it != overlay_.changed_applications.end()) return it->second;
+    }
+    return base[index];
+  }
+  size_t application_count() const {
+    return t_->applications.size() + overlay_.added_applications.size();
+  }
+  size_t key_count() const { return key_count_; }
 
  private:
+  // What Build() compiles; shared, never changed, by every snapshot patched from it.
+  struct Tables {
+    std::vector<CompiledApi> apis;
+    std::vector<CompiledApplication> applications;
+    // context → indexes of APIs with that context: host-specific ones first, then
+    // default-version aliases (bit kAliasBit set) after the real ones.
+    StringMap<std::vector<uint32_t>> by_context;
+    StringMap<uint32_t> api_by_id;
+    StringMap<uint32_t> application_by_id;
+    // Keys by raw SHA-256 digest in a flat table: no per-key allocation (1M keys ≈ 60 MB).
+    absl::flat_hash_map<Digest, CompiledKey, DigestHash> keys;
+    std::vector<CompiledKeyRestriction> key_restrictions;
+    absl::flat_hash_map<uint64_t, CompiledSubscription> subscriptions;  // (app << 32 | api)
+    StringMap<uint32_t> mesh;           // principal → application
+    StringMap<uint32_t> oauth_clients;  // our client_id → application
+    std::vector<StringMap<uint32_t>> external_clients;  // per issuer index: client → app
+    std::vector<CompiledIssuer> issuers;
+    StringMap<uint32_t> issuer_by_iss;
+    absl::flat_hash_set<std::string, StringHash, StringEq> revoked;
+    std::vector<CompiledSigningKey> signing_keys;
+    StringMap<Plan> plans;  // by name, to compile the limits of patched entries
+    bool from_store = false;  // built from SnapshotData (Empty() is not)
+  };
+  // What patches changed since the tables were built: consulted before them. A disengaged
+  // optional is a deletion.
+  struct Overlay {
+    absl::flat_hash_map<Digest, std::optional<CompiledKey>, DigestHash> keys;
+    std::vector<CompiledKeyRestriction> key_restrictions;  // indexes after the tables' ones
+    absl::flat_hash_map<uint64_t, std::optional<CompiledSubscription>> subscriptions;
+    absl::flat_hash_map<uint32_t, CompiledApplication> changed_applications;  // by index
+    std::vector<CompiledApplication> added_applications;  // indexes after the tables' ones
+    StringMap<uint32_t> added_application_ids;
+    StringMap<bool> revoked;  // jti → revoked (false: purged)
+    size_t size() const {
+      return keys.size() + key_restrictions.size() + subscriptions.size() +
+             changed_applications.size() + added_applications.size() + revoked.size();
+    }
+  };
+
+  std::optional<uint32_t> ApplicationIndex(std::string_view id) const;
+  const CompiledKey* FindDigest(const Digest& digest) const;
+
   int64_t revision_ = 0;
-  std::vector<CompiledApi> apis_;
-  std::vector<CompiledApplication> applications_;
-  // context → indexes of APIs with that context: host-specific ones first, then default-version
-  // aliases (bit kAliasBit set) after the real ones.
+  size_t key_count_ = 0;
+  std::shared_ptr<const Tables> t_;
+  Overlay overlay_;
   static constexpr uint32_t kAliasBit = 0x80000000u;
-  StringMap<std::vector<uint32_t>> by_context_;
-  StringMap<uint32_t> api_by_id_;
-  StringMap<uint32_t> application_by_id_;
-  // Keys by raw SHA-256 digest in a flat table: no per-key allocation (1M keys ≈ 60 MB).
-  absl::flat_hash_map<Digest, CompiledKey, DigestHash> keys_;
-  std::vector<CompiledKeyRestriction> key_restrictions_;
-  absl::flat_hash_map<uint64_t, CompiledSubscription> subscriptions_;  // (app << 32 | api)
-  StringMap<uint32_t> mesh_;           // principal → application
-  StringMap<uint32_t> oauth_clients_;  // our client_id → application
-  std::vector<StringMap<uint32_t>> external_clients_;  // per issuer index: client → app
-  std::vector<CompiledIssuer> issuers_;
-  StringMap<uint32_t> issuer_by_iss_;
-  absl::flat_hash_set<std::string, StringHash, StringEq> revoked_;
-  std::vector<CompiledSigningKey> signing_keys_;
 };
 
 }  // namespace tollgate::enforce

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <gtest/gtest.h>
 
+#include "crypto/crypto.h"
 #include "enforce/fixtures.h"
 
 namespace tollgate::enforce {
@@ -96,6 +97,54 @@ TEST(SnapshotRefresher, NotifyAndWaitReturnsOnceTheWriteIsEnforced) {
     ASSERT_TRUE(r.NotifyAndWait(2000ms));
     EXPECT_EQ(holder.Get()->revision(), rev) << "no waiting for a poll, no stale snapshot";
   }
+}
+
+// With a change loader, a patchable change is applied without loading the whole store; anything
+// else, and a failing change loader, fall back to what a refresher without one does.
+TEST(SnapshotRefresher, PatchesWhatTheChangeLoaderAllowsAndRebuildsTheRest) {
+  SnapshotHolder holder;
+  FakeSource src;
+  std::atomic<bool> patchable{true};
+  std::atomic<bool> changes_fail{false};
+  SnapshotRefresher r(
+      holder, [&] { return src.Load(); }, [&] { return Result<int64_t>(src.revision.load()); },
+      std::chrono::hours(1), [&](int64_t since) -> Result<SnapshotChanges> {
+        if (changes_fail) return Error{ErrorKind::kUnavailable, "store_busy", "down", {}};
+        SnapshotChanges c;
+        c.since = since;
+        c.revision = src.revision;
+        c.patchable = patchable;
+        c.key_hashes = {crypto::Sha256Hex(testing::kGoodKey)};  // deleted: no row
+        return c;
+      });
+  ASSERT_TRUE(r.Refresh().ok());
+  ASSERT_EQ(src.loads, 1) << "the first snapshot is always built";
+  const auto digest = crypto::Sha256(testing::kGoodKey);
+  const std::string_view good(reinterpret_cast<const char*>(digest.data()), digest.size());
+  ASSERT_NE(holder.Get()->FindKey(good), nullptr);
+
+  src.revision = 2;
+  ASSERT_TRUE(r.Refresh().ok());
+  EXPECT_EQ(holder.Get()->revision(), 2);
+  EXPECT_EQ(holder.Get()->FindKey(good), nullptr) << "the deletion is enforced";
+  EXPECT_EQ(src.loads, 1) << "without reading the whole store";
+  EXPECT_EQ(r.patches(), 1u);
+  EXPECT_EQ(r.builds(), 2u);
+
+  ASSERT_TRUE(r.Refresh().ok());
+  EXPECT_EQ(r.builds(), 2u) << "nothing changed: nothing installed";
+
+  src.revision = 3;
+  patchable = false;
+  ASSERT_TRUE(r.Refresh().ok());
+  EXPECT_EQ(src.loads, 2) << "an unpatchable change rebuilds";
+  EXPECT_EQ(holder.Get()->revision(), 3);
+  EXPECT_NE(holder.Get()->FindKey(good), nullptr) << "the rebuilt snapshot is the source's";
+
+  src.revision = 4;
+  changes_fail = true;
+  EXPECT_FALSE(r.Refresh().ok());
+  EXPECT_EQ(holder.Get()->revision(), 3) << "the last good snapshot keeps serving";
 }
 
 }  // namespace

@@ -65,7 +65,7 @@ TEST(Snapshot, KeysAreFoundByDigestOnly) {
   const CompiledKey* k =
       s->FindKey(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   ASSERT_NE(k, nullptr);
-  EXPECT_EQ(s->applications()[k->application].id, "app-1");
+  EXPECT_EQ(s->application(k->application).id, "app-1");
   EXPECT_EQ(s->FindKey(testing::kGoodKey), nullptr);
 }
 
