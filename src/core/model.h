@@ -308,10 +308,10 @@ struct SnapshotData {
 };
 
 // What changed in the store after a snapshot's revision, when every change is of a kind the
-// enforcer can apply to its snapshot without rebuilding it (API keys, subscriptions, applications
-// created or changed, revoked tokens). `patchable` false: something else changed (an API, a plan,
-// a deleted application…), there were too many changes, or the store no longer logs back that far:
-// rebuild from SnapshotData. Every list names what was touched; the rows are the current state of
+// enforcer can apply to its snapshot without rebuilding it (API keys, subscriptions, applications,
+// OAuth clients, mesh identities, revoked tokens). `patchable` false: something else changed (an
+// API, a plan, an issuer…), there were too many changes, or the store no longer logs back that
+// far: rebuild from SnapshotData. Every list names what was touched; the rows are the current state of
 // those that still exist (a touched entry without a row was deleted).
 struct SnapshotChanges {
   int64_t since = 0;     // the snapshot revision they were read after
@@ -322,8 +322,12 @@ struct SnapshotChanges {
   // (application id, API id) of every subscription created, changed or deleted.
   std::vector<std::pair<std::string, std::string>> subscription_pairs;
   std::vector<Subscription> subscriptions;
-  std::vector<std::string> application_ids;  // created or changed
+  std::vector<std::string> application_ids;  // created, changed or deleted
   std::vector<Application> applications;
+  std::vector<std::string> oauth_client_ids;  // OAuthClient::client_id
+  std::vector<OAuthClient> oauth_clients;
+  std::vector<std::string> mesh_principals;
+  std::vector<MeshIdentity> mesh_identities;
   std::vector<std::string> revoked_jtis;  // revoked tokens recorded or purged
   std::vector<RevokedToken> revoked_tokens;  // those not expired yet
 };

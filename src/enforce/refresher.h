@@ -1,7 +1,8 @@
 // Keeps the enforcer's snapshot current: brings it up to date when told that something was
 // committed (Notify, from this process's control plane) and when the store's revision moves
 // (polling, for changes made by other processes sharing the store). With a change loader, changes
-// the snapshot can absorb (keys, subscriptions, applications, revoked tokens) are patched into it
+// the snapshot can absorb (keys, subscriptions, applications, OAuth clients, mesh identities,
+// revoked tokens) are patched into it
 // in time proportional to the change, not to the store; anything else rebuilds it. Serves the
 // last good snapshot on errors.
 #pragma once

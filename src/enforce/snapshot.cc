@@ -368,11 +368,18 @@ const CompiledApi* Snapshot::MatchHintedApi(std::string_view id, std::string_vie
 }
 
 std::optional<uint32_t> Snapshot::FindMeshApplication(std::string_view principal) const {
+  if (!overlay_.mesh.empty()) {
+    if (auto it = overlay_.mesh.find(principal); it != overlay_.mesh.end()) return it->second;
+  }
   auto it = t_->mesh.find(principal);
   return it == t_->mesh.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
 
 std::optional<uint32_t> Snapshot::FindOAuthClientApplication(std::string_view client_id) const {
+  if (!overlay_.oauth_clients.empty()) {
+    auto it = overlay_.oauth_clients.find(client_id);
+    if (it != overlay_.oauth_clients.end()) return it->second;
+  }
   auto it = t_->oauth_clients.find(client_id);
   return it == t_->oauth_clients.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
@@ -435,6 +442,9 @@ std::optional<uint32_t> Snapshot::ApplicationIndex(std::string_view id) const {
     auto it = overlay_.added_application_ids.find(id);
     if (it != overlay_.added_application_ids.end()) return it->second;
   }
+  if (!overlay_.removed_applications.empty() && overlay_.removed_applications.contains(id)) {
+    return std::nullopt;
+  }
   auto it = t_->application_by_id.find(id);
   return it == t_->application_by_id.end() ? std::nullopt : std::optional<uint32_t>(it->second);
 }
@@ -474,8 +484,14 @@ std::shared_ptr<const Snapshot> Snapshot::Patch(const SnapshotChanges& changes) 
     const auto index = s->ApplicationIndex(id);
     auto row = app_rows.find(id);
     if (row == app_rows.end()) {
-      // Deleted: its index would dangle in the credential tables; a rebuild renumbers them.
-      if (index) return nullptr;
+      // Deleted. Its keys, subscriptions, clients and identities went with it (logged as their
+      // own changes), so nothing reaches its index any more; only its id must stop resolving.
+      if (!index) continue;
+      if (*index >= base_applications) {
+        o.added_application_ids.erase(id);
+      } else {
+        o.removed_applications.insert_or_assign(id, true);
+      }
       continue;
     }
     if (!index) {
@@ -527,6 +543,30 @@ std::shared_ptr<const Snapshot> Snapshot::Patch(const SnapshotChanges& changes) 
     auto row = sub_rows.find({application_id, api_id});
     if (row != sub_rows.end()) compiled = CompileSubscription(*row->second, t_->plans);
     o.subscriptions.insert_or_assign(SubscriptionKey(*app, api->second), std::move(compiled));
+  }
+
+  // Credentials other than keys: each names its application.
+  auto credential = [&](StringMap<std::optional<uint32_t>>& overlay, const std::string& name,
+                        const std::string* application_id) {
+    std::optional<uint32_t> app;
+    if (application_id != nullptr) app = s->ApplicationIndex(*application_id);
+    overlay.insert_or_assign(name, app);
+  };
+  StringMap<const std::string*> mesh_rows;
+  for (const MeshIdentity& m : changes.mesh_identities) {
+    mesh_rows.emplace(m.principal, &m.application_id);
+  }
+  for (const std::string& principal : changes.mesh_principals) {
+    auto row = mesh_rows.find(principal);
+    credential(o.mesh, principal, row == mesh_rows.end() ? nullptr : row->second);
+  }
+  StringMap<const std::string*> client_rows;
+  for (const OAuthClient& c : changes.oauth_clients) {
+    client_rows.emplace(c.client_id, &c.application_id);
+  }
+  for (const std::string& client_id : changes.oauth_client_ids) {
+    auto row = client_rows.find(client_id);
+    credential(o.oauth_clients, client_id, row == client_rows.end() ? nullptr : row->second);
   }
 
   StringMap<bool> revoked_rows;

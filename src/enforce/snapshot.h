@@ -190,9 +190,9 @@ class Snapshot {
   // This snapshot with `changes` (read from the store after revision()) applied, as Build() would
   // compile them: the compiled tables are shared, the changed entries sit in a small overlay that
   // lookups consult first. nullptr when the changes cannot be applied that way — not patchable,
-  // read after another revision, an entry names an application or API that this snapshot does
-  // not have, a snapshot not built from the store (Empty()), or an overlay over
-  // kMaxPatchEntries — and the caller rebuilds.
+  // read after another revision, a snapshot not built from the store (Empty()), or an overlay
+  // over kMaxPatchEntries — and the caller rebuilds. Entries naming an application or API the
+  // snapshot does not have are left out, as Build() leaves them out.
   std::shared_ptr<const Snapshot> Patch(const SnapshotChanges& changes) const;
   // Entries in the overlay (0 for a snapshot fresh from Build()).
   size_t patch_size() const;
@@ -293,10 +293,14 @@ class Snapshot {
     absl::flat_hash_map<uint32_t, CompiledApplication> changed_applications;  // by index
     std::vector<CompiledApplication> added_applications;  // indexes after the tables' ones
     StringMap<uint32_t> added_application_ids;
+    StringMap<bool> removed_applications;  // ids of the tables' applications since deleted
+    StringMap<std::optional<uint32_t>> mesh;           // principal → application
+    StringMap<std::optional<uint32_t>> oauth_clients;  // client_id → application
     StringMap<bool> revoked;  // jti → revoked (false: purged)
     size_t size() const {
       return keys.size() + key_restrictions.size() + subscriptions.size() +
-             changed_applications.size() + added_applications.size() + revoked.size();
+             changed_applications.size() + added_applications.size() +
+             removed_applications.size() + mesh.size() + oauth_clients.size() + revoked.size();
     }
   };
 

@@ -1,7 +1,8 @@
 // Patching a snapshot with the store's changes gives the same answers as rebuilding it: a long
 // random run of the writes a portal and its admins make (applications, keys with and without
-// restrictions, subscriptions, blocking, plan changes, revoked tokens, and now and then a write
-// that forces a rebuild), each followed by both, compared on every lookup the decider makes.
+// restrictions, subscriptions, blocking, plan changes, OAuth clients, mesh identities, revoked
+// tokens, deleted applications, and now and then a write that forces a rebuild), each followed by
+// both, compared on every lookup the decider makes.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -52,6 +53,8 @@ struct Universe {
   std::vector<std::string> application_ids;
   std::vector<std::string> api_ids;
   std::vector<std::string> jtis;
+  std::vector<std::string> principals;
+  std::vector<std::string> client_ids;
 };
 
 std::string Describe(const Snapshot& s, const Universe& u) {
@@ -97,6 +100,13 @@ std::string Describe(const Snapshot& s, const Universe& u) {
     }
   }
   for (const std::string& jti : u.jtis) out << "jti " << jti << ' ' << s.IsRevoked(jti) << '\n';
+  auto app_of = [&](std::optional<uint32_t> index) {
+    return index ? s.application(*index).id : std::string("-");
+  };
+  for (const std::string& p : u.principals) out << p << ' ' << app_of(s.FindMeshApplication(p)) << '\n';
+  for (const std::string& c : u.client_ids) {
+    out << c << ' ' << app_of(s.FindOAuthClientApplication(c)) << '\n';
+  }
   return out.str();
 }
 
@@ -146,7 +156,7 @@ TEST(SnapshotPatch, AnyRunOfWritesPatchesToWhatARebuildGives) {
   for (int step = 0; step < 400; ++step) {
     const std::string app_id = live[pick(live.size())];
     const std::string api_id = u.api_ids[pick(u.api_ids.size())];
-    const size_t op = pick(20);
+    const size_t op = pick(24);
     std::string what;
     if (op < 2) {
       what = "create application";
@@ -208,8 +218,32 @@ TEST(SnapshotPatch, AnyRunOfWritesPatchesToWhatARebuildGives) {
       const std::string jti = "jti-" + std::to_string(next++);
       ASSERT_TRUE(db.RevokeToken({jti, 4'000'000'000}, 1000).ok());
       u.jtis.push_back(jti);
+    } else if (op < 20) {
+      what = "OAuth client";
+      auto clients = db.ListOAuthClients(app_id);
+      ASSERT_TRUE(clients.ok());
+      if (!clients->empty() && pick(2) == 0) {
+        ASSERT_TRUE(db.DeleteOAuthClient(app_id, clients->front().client_id).ok());
+      } else {
+        const std::string n = std::to_string(next++);
+        ASSERT_TRUE(db.CreateOAuthClient({"oc-" + n, app_id, "tgc_" + n, std::string(64, 'a'), n, next})
+                        .ok());
+        u.client_ids.push_back("tgc_" + n);
+      }
+    } else if (op < 22) {
+      what = "mesh identity";
+      auto identities = db.ListMeshIdentities(app_id);
+      ASSERT_TRUE(identities.ok());
+      if (!identities->empty() && pick(2) == 0) {
+        ASSERT_TRUE(db.DeleteMeshIdentity(app_id, identities->front().id).ok());
+      } else {
+        const std::string n = std::to_string(next++);
+        const std::string principal = "spiffe://cluster.local/ns/shop/sa/w" + n;
+        ASSERT_TRUE(db.CreateMeshIdentity({"mi-" + n, app_id, principal, next}).ok());
+        u.principals.push_back(principal);
+      }
     } else {
-      // Rare writes that a snapshot cannot patch.
+      // Rare: deleting an application (patched), and a write a snapshot cannot patch.
       if (pick(2) == 0) {
         what = "new plan";
         ASSERT_TRUE(db.CreatePlan(MakePlan("Tier" + std::to_string(next++), 7)).ok());
@@ -240,6 +274,8 @@ TEST(SnapshotPatch, AnyRunOfWritesPatchesToWhatARebuildGives) {
   // The run must mostly patch, and must also have gone through rebuilds.
   EXPECT_GT(patched, 300);
   EXPECT_GT(rebuilt, 3);
+  EXPECT_GT(u.principals.size(), 5u);
+  EXPECT_GT(u.client_ids.size(), 5u);
 }
 
 TEST(SnapshotPatch, IsRefusedForAnotherRevisionAnEmptySnapshotOrUnpatchableChanges) {

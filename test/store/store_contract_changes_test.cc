@@ -84,7 +84,7 @@ TEST_P(StoreContractTest, ChangesNameSubscriptionsApplicationsAndRevokedTokens) 
   EXPECT_TRUE(changes->subscriptions.empty());
 }
 
-TEST_P(StoreContractTest, ChangesOtherThanCredentialsAndSubscriptionsAreNotPatchable) {
+TEST_P(StoreContractTest, ChangesToApisAndPlansAreNotPatchableButDeletingAnApplicationIs) {
   const int64_t before = *store().Revision();
   ASSERT_TRUE(store().CreateApi(MakeApi("pets")).ok());
   auto changes = store().LoadSnapshotChanges(before, kMax);
@@ -98,15 +98,42 @@ TEST_P(StoreContractTest, ChangesOtherThanCredentialsAndSubscriptionsAreNotPatch
 
   const Application app = MakeApp("shop");
   ASSERT_TRUE(store().CreateApplication(app).ok());
+  const ApiKey key = MakeKey(app, "k");
+  ASSERT_TRUE(store().CreateApiKey(key).ok());
   const int64_t created = *store().Revision();
   ASSERT_TRUE(store().DeleteApplication(app.id).ok());
   changes = store().LoadSnapshotChanges(created, kMax);
   ASSERT_TRUE(changes.ok());
-  // The store may report the deletion as patchable (no row left) or not; a snapshot refuses to
-  // patch a deleted application either way. What it must not do is hide it.
-  if (changes->patchable) {
-    EXPECT_EQ(changes->application_ids, std::vector<std::string>{app.id});
-  }
+  ASSERT_TRUE(changes->patchable) << "deleting an application can be patched";
+  EXPECT_EQ(changes->application_ids, std::vector<std::string>{app.id});
+  EXPECT_TRUE(changes->applications.empty());
+  EXPECT_EQ(changes->key_hashes, std::vector<std::string>{key.hash}) << "its keys went with it";
+  EXPECT_TRUE(changes->api_keys.empty());
+}
+
+TEST_P(StoreContractTest, ChangesNameOAuthClientsAndMeshIdentitiesByWhatTheEnforcerLooksUp) {
+  const Application app = MakeApp("shop");
+  ASSERT_TRUE(store().CreateApplication(app).ok());
+  const int64_t before = *store().Revision();
+  ASSERT_TRUE(
+      store().CreateOAuthClient({"oc-1", app.id, "tgc_client", std::string(64, 'a'), "ci", 1}).ok());
+  ASSERT_TRUE(
+      store().CreateMeshIdentity({"mi-1", app.id, "spiffe://cluster.local/ns/a/sa/b", 1}).ok());
+  auto changes = store().LoadSnapshotChanges(before, kMax);
+  ASSERT_TRUE(changes.ok() && changes->patchable);
+  EXPECT_EQ(changes->oauth_client_ids, std::vector<std::string>{"tgc_client"});
+  ASSERT_EQ(changes->oauth_clients.size(), 1u);
+  EXPECT_EQ(changes->oauth_clients[0].application_id, app.id);
+  EXPECT_EQ(changes->mesh_principals,
+            std::vector<std::string>{"spiffe://cluster.local/ns/a/sa/b"});
+  ASSERT_EQ(changes->mesh_identities.size(), 1u);
+
+  const int64_t added = *store().Revision();
+  ASSERT_TRUE(store().DeleteMeshIdentity(app.id, "mi-1").ok());
+  changes = store().LoadSnapshotChanges(added, kMax);
+  ASSERT_TRUE(changes.ok() && changes->patchable);
+  EXPECT_EQ(changes->mesh_principals.size(), 1u);
+  EXPECT_TRUE(changes->mesh_identities.empty());
 }
 
 TEST_P(StoreContractTest, TooManyChangesOrAnUnknownRevisionAreNotPatchable) {

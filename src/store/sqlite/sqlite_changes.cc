@@ -23,6 +23,10 @@ bool Sort(std::string_view table, std::string row_key, SnapshotChanges& out) {
     out.application_ids.push_back(std::move(row_key));
   } else if (table == "revoked_tokens") {
     out.revoked_jtis.push_back(std::move(row_key));
+  } else if (table == "oauth_clients") {
+    out.oauth_client_ids.push_back(std::move(row_key));
+  } else if (table == "mesh_identities") {
+    out.mesh_principals.push_back(std::move(row_key));
   } else if (table == "subscriptions") {
     const size_t newline = row_key.find('\n');
     if (newline == std::string::npos) return false;
@@ -69,6 +73,12 @@ Status ReadChanges(sqlite3* db, int64_t since, int64_t max_changes, SnapshotChan
   auto subs = LoadSubscriptionsByPair(db, out.subscription_pairs);
   if (!subs.ok()) return subs.error();
   out.subscriptions = std::move(subs.value());
+  auto clients = LoadOAuthClientsByClientId(db, out.oauth_client_ids);
+  if (!clients.ok()) return clients.error();
+  out.oauth_clients = std::move(clients.value());
+  auto mesh = LoadMeshIdentitiesByPrincipal(db, out.mesh_principals);
+  if (!mesh.ok()) return mesh.error();
+  out.mesh_identities = std::move(mesh.value());
   // As LoadSnapshotData: only tokens that have not expired at the database's clock.
   Stmt revoked(db,
                "SELECT jti, expires_at FROM revoked_tokens"

@@ -15,19 +15,30 @@ using namespace sqlite;  // NOLINT(google-build-using-namespace): this backend's
 
 namespace sqlite {
 
+namespace {
+
+constexpr std::string_view kMeshColumns =
+    "SELECT id, application_id, principal, created_at FROM mesh_identities ";
+
+Result<MeshIdentity> MeshFromRow(const Stmt& st) {
+  return MeshIdentity{st.Text(0), st.Text(1), st.Text(2), st.Int(3)};
+}
+
+}  // namespace
+
 Result<std::vector<MeshIdentity>> LoadMeshIdentities(sqlite3* db, std::string_view application_id) {
-  Stmt st(db, std::string("SELECT id, application_id, principal, created_at FROM mesh_identities ") +
+  Stmt st(db, std::string(kMeshColumns) +
                   (application_id.empty() ? "" : "WHERE application_id = ?1 ") +
                   "ORDER BY created_at, id");
   if (!application_id.empty()) st.Bind(1, application_id);
-  std::vector<MeshIdentity> out;
-  while (true) {
-    auto row = st.Step();
-    if (!row.ok()) return row.error();
-    if (!*row) break;
-    out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Int(3)});
-  }
-  return out;
+  return Collect<MeshIdentity>(st, MeshFromRow);
+}
+
+Result<std::vector<MeshIdentity>> LoadMeshIdentitiesByPrincipal(
+    sqlite3* db, const std::vector<std::string>& principals) {
+  Stmt st(db, std::string(kMeshColumns) + "WHERE principal = ?");
+  return CollectEach<MeshIdentity>(
+      st, principals.size(), [&](Stmt& s, size_t i) { s.Bind(1, principals[i]); }, MeshFromRow);
 }
 
 }  // namespace sqlite

@@ -108,6 +108,14 @@ Status InsertKey(sqlite3* db, const SigningKey& key) {
 
 namespace sqlite {
 
+Result<std::vector<OAuthClient>> LoadOAuthClientsByClientId(
+    sqlite3* db, const std::vector<std::string>& client_ids) {
+  Stmt st(db, std::string(kClientColumns) + "WHERE client_id = ?");
+  return CollectEach<OAuthClient>(
+      st, client_ids.size(), [&](Stmt& s, size_t i) { s.Bind(1, client_ids[i]); },
+      [](const Stmt& s) -> Result<OAuthClient> { return ClientFromRow(s); });
+}
+
 Status LoadOAuthSnapshot(sqlite3* db, SnapshotData& data) {
   const std::string now = "CAST(strftime('%s', 'now') AS INTEGER)";
   Stmt clients(db, std::string(kClientColumns) + "ORDER BY created_at, id");

@@ -82,6 +82,12 @@ Result<std::vector<Subscription>> LoadSubscriptionsByPair(
     sqlite3* db, const std::vector<std::pair<std::string, std::string>>& pairs);
 // Mesh identities of one application, or of all when `application_id` is empty (sqlite_mesh.cc).
 Result<std::vector<MeshIdentity>> LoadMeshIdentities(sqlite3* db, std::string_view application_id);
+// The rows among these principals / client ids that exist, as the By* loaders above
+// (sqlite_mesh.cc, sqlite_oauth.cc).
+Result<std::vector<MeshIdentity>> LoadMeshIdentitiesByPrincipal(
+    sqlite3* db, const std::vector<std::string>& principals);
+Result<std::vector<OAuthClient>> LoadOAuthClientsByClientId(
+    sqlite3* db, const std::vector<std::string>& client_ids);
 
 // Not found: "plan_not_found".
 Result<Plan> LoadPlan(sqlite3* db, std::string_view id);

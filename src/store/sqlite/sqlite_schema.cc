@@ -361,8 +361,8 @@ CREATE INDEX mesh_identities_by_application ON mesh_identities (application_id, 
 // forget to. A row stamped with revision r was written by the transaction that committed r + 1.
 // The log holds every change committed after revision.log_from; BumpRevision prunes it.
 std::string V7() {
-  // Each logged table with the SQL naming a changed row (R. stands for NEW. or OLD.). The
-  // enforcer patches keys, subscriptions, applications and revoked tokens; a change to any other
+  // Each logged table with the SQL naming a changed row (R. stands for NEW. or OLD.): for the
+  // tables an enforcer patches, the key its snapshot looks the entry up by. A change to any other
   // table makes it rebuild, so only the table name matters there.
   struct Logged {
     const char* table;
@@ -373,16 +373,16 @@ std::string V7() {
       {"subscriptions", "R.application_id || char(10) || R.api_id"},
       {"applications", "R.id"},
       {"revoked_tokens", "R.jti"},
+      {"oauth_clients", "R.client_id"},
+      {"mesh_identities", "R.principal"},
       {"apis", "R.id"},
       {"api_resources", "R.api_id"},
       {"api_plans", "R.api_id"},
       {"api_keyed_limits", "R.api_id"},
       {"plans", "R.id"},
-      {"oauth_clients", "R.id"},
       {"signing_keys", "R.kid"},
       {"issuers", "R.id"},
       {"external_clients", "R.id"},
-      {"mesh_identities", "R.id"},
   };
   std::string sql = R"sql(
 ALTER TABLE revision ADD COLUMN log_from INTEGER NOT NULL DEFAULT 0;
