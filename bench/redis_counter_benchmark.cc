@@ -3,7 +3,7 @@
 // 10,000 keys, with one rule or the enforcer's three (subscription rate + monthly quota +
 // application rate), under the limit (steady load). Starts its own redis-server on a free port
 // unless TOLLGATE_REDIS_URL names one. Counters: Redis commands sent per request
-// (redis_ops_per_req), CPU per request of this whole process — request threads and the Redis
+// (redis_ops_per_req), key leases per request (leases_per_req: a batched call carries many), CPU per request of this whole process — request threads and the Redis
 // store's sync thread — (cpu_ns_per_req) and of redis-server (redis_cpu_ns_per_req, from INFO).
 // Run with --benchmark_repetitions=N --benchmark_enable_random_interleaving=true so that local
 // and Redis runs alternate (see docs/benchmarks.md).
@@ -144,9 +144,10 @@ void BM_RedisAcquire(benchmark::State& state) {
   cpu.Report(state);
   if (state.thread_index() == 0) {
     const RedisCounterStore::Stats after = store.GetStats();
-    state.counters["redis_ops_per_req"] =
-        static_cast<double>(after.commands - before.commands) /
-        static_cast<double>(std::max<int64_t>(1, after.requests - before.requests));
+    const auto requests = static_cast<double>(std::max<int64_t>(1, after.requests - before.requests));
+    state.counters["redis_ops_per_req"] = static_cast<double>(after.commands - before.commands) / requests;
+    // Key leases (several may share one batched script call).
+    state.counters["leases_per_req"] = static_cast<double>(after.leases - before.leases) / requests;
   }
 }
 void Cases(benchmark::internal::Benchmark* b) {

@@ -1,7 +1,9 @@
 // RedisCounterStore with Redis up: the stated error bound for rates on one and two replicas,
 // exact shared quotas, and Redis operations per request at steady load.
+#include <array>
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "ratelimit_redis/store_fixture.h"
 
@@ -171,6 +173,54 @@ TEST_F(RedisCounterStoreTest, SteadyLoadCostsAtMostOneRedisOperationPer20Request
               " round trips (%.5f ops/request), %" PRId64 " on credit\n",
               stats.requests, stats.commands, stats.round_trips, per_request, stats.credit_admits);
   EXPECT_LE(per_request, 0.05);
+}
+
+// Leases of many keys share batched script calls (kMaxBatchKeys each, rate buckets and quota
+// counters mixed): every key must still get its own answer and every admission be counted.
+TEST_F(RedisCounterStoreTest, ManyKeysLeasedTogetherAreEachAnsweredAndCounted) {
+  auto store = NewStore("many");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  constexpr int kKeys = 300;  // more than two batched calls' worth of leases per tick
+  const RateLimit rate{1'000'000, Period::kSecond, 999'999};
+  const Quota quota{40, QuotaAnchor::kCalendar, "UTC"};
+  std::vector<std::array<LimitRule, 2>> rules;
+  for (int i = 0; i < kKeys; ++i) {
+    rules.push_back({RateRule(0x7000 + i, rate), QuotaRule(0x8000 + i, quota)});
+  }
+  std::vector<int64_t> admitted(kKeys, 0);
+  std::vector<int64_t> refused_since(kKeys, 0);  // 0: last request admitted
+  // Round robin over the keys until each has been refused for 200 ms in a row (its quota spent,
+  // not merely waiting for a late first lease).
+  for (bool more = true; more;) {
+    more = false;
+    for (int i = 0; i < kKeys; ++i) {
+      const int64_t now = NowMs();
+      if (refused_since[i] != 0 && now - refused_since[i] >= 200) continue;
+      more = true;
+      std::array<LimitOutcome, 2> out;
+      if (store->Acquire(rules[i], 1, now, out)) {
+        ++admitted[i];
+        refused_since[i] = 0;
+      } else if (refused_since[i] == 0) {
+        refused_since[i] = now;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  const int64_t now = NowMs();
+  const RedisCounterStore::Stats stats = store->GetStats();
+  store->Stop();
+  const int64_t bound = 40 + ColdAllowance(40, 1, 4);
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_GE(admitted[i], 40) << "key " << i;
+    EXPECT_LE(admitted[i], bound) << "key " << i;
+    EXPECT_EQ(QuotaCounter(0x8000 + i, quota, now), admitted[i]) << "key " << i;
+  }
+  std::printf("%d keys × 2 rules: %" PRId64 " leases in %" PRId64 " commands, %" PRId64
+              " round trips\n", kKeys, stats.leases, stats.commands, stats.round_trips);
+  EXPECT_GE(stats.leases, 2 * kKeys);
+  EXPECT_LT(stats.commands, stats.leases);  // several leases per script call
 }
 
 TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {

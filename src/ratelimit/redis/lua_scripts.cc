@@ -49,6 +49,62 @@ const std::string_view kRateReturnScript =
 #undef TG_RATE_PRELUDE
 #undef TG_RATE_STORE
 
+// Many keys' leases in one call: the per-call costs (parsing, script set-up and reply, Redis TIME)
+// are paid once per batch instead of once per key. Each key's arithmetic is the same as in
+// kRateLeaseScript / kQuotaLeaseScript.
+const std::string_view kLeaseBatchScript = R"lua(
+local nrate = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i = 1, #KEYS do
+  local a = 4 * i - 2
+  local key = KEYS[i]
+  local grant = 0
+  if i <= nrate then
+    local cap = tonumber(ARGV[a])
+    local rate = tonumber(ARGV[a + 1])
+    local want = tonumber(ARGV[a + 2])
+    local debt = tonumber(ARGV[a + 3])
+    local v = redis.call('GET', key)
+    local tokens, ts
+    if v then
+      local sp = string.find(v, ' ', 1, true)
+      if sp then tokens = tonumber(string.sub(v, 1, sp - 1)); ts = tonumber(string.sub(v, sp + 1)) end
+    end
+    if tokens == nil or ts == nil then tokens = cap; ts = now end
+    if now > ts then tokens = math.min(cap, tokens + (now - ts) * rate); ts = now end
+    tokens = math.max(-cap, tokens - debt)
+    if tokens >= 1 then grant = math.min(want, math.floor(tokens)) end
+    tokens = tokens - grant
+    redis.call('SET', key, string.format('%.17g %d', tokens, ts), 'PX', math.ceil((cap - tokens) / rate) + 1000)
+    out[2 * i - 1] = grant
+    out[2 * i] = math.floor(tokens)
+  else
+    local limit = tonumber(ARGV[a])
+    local want = tonumber(ARGV[a + 1])
+    local n = tonumber(ARGV[a + 2]) + want
+    local used
+    if n <= 0 then
+      used = tonumber(redis.call('GET', key) or '0')
+    else
+      used = redis.call('INCRBY', key, n)
+      if used == n then redis.call('EXPIREAT', key, ARGV[a + 3]) end
+      grant = want
+      local over = used - limit
+      if over > 0 then
+        local back = math.min(want, over)
+        grant = want - back
+        if back > 0 then used = redis.call('DECRBY', key, back) end
+      end
+    end
+    out[2 * i - 1] = grant
+    out[2 * i] = used
+  end
+end
+return out
+)lua";
+
 // Counts debt + want at once (INCRBY answers the new total), then takes back what the limit does
 // not cover: one or two commands instead of GET + INCRBY + EXPIREAT. The expiry is set when this
 // call created the counter.
