@@ -223,6 +223,29 @@ TEST_F(RedisCounterStoreTest, ManyKeysLeasedTogetherAreEachAnsweredAndCounted) {
   EXPECT_LT(stats.commands, stats.leases);  // several leases per script call
 }
 
+// A lukewarm key of a generous quota leases 1 % of it at once (LeaseFloor), so it seldom calls
+// Redis; what it holds unused counts in Redis until Stop() gives it back.
+TEST_F(RedisCounterStoreTest, AGenerousQuotaIsLeasedInPiecesOfOnePercent) {
+  auto store = NewStore("generous");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const Quota quota{1'000'000, QuotaAnchor::kCalendar, "UTC"};
+  const LimitRule rule = QuotaRule(0x6e4e, quota);
+  int64_t admitted = 0;
+  for (int i = 0; i < 200; ++i) {  // ~200 requests/s: a 1 s horizon alone would lease ≈ 64–200
+    admitted += One(*store, rule) ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  const int64_t now = NowMs();
+  const RedisCounterStore::Stats stats = store->GetStats();
+  EXPECT_EQ(admitted, 200);
+  EXPECT_GE(stats.granted, 10'000);  // 1 % of the quota, one replica
+  EXPECT_LE(stats.leases, 3);
+  EXPECT_EQ(store->QuotaUsed(rule, now), admitted);  // this replica's view excludes its lease
+  store->Stop();
+  EXPECT_EQ(QuotaCounter(0x6e4e, quota, now), admitted);  // the unused lease was given back
+}
+
 TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {
   auto store = NewStore("solo");
   ASSERT_NE(store, nullptr);

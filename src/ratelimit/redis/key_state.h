@@ -18,6 +18,13 @@ inline int64_t LeaseCap(int64_t capacity, int64_t replicas) {
   return std::max<int64_t>(1, capacity / (2 * std::max<int64_t>(1, replicas)));
 }
 
+// The smallest lease worth asking for (when the fair share allows it): `min_lease`, or for a
+// generous budget `percent` % of it divided among the replicas, whichever is more — so that all
+// replicas together hold at most that percentage of the budget in such leases.
+inline int64_t LeaseFloor(int64_t budget, int64_t replicas, int64_t min_lease, int64_t percent) {
+  return std::max(min_lease, budget / 100 * percent / std::max<int64_t>(1, replicas));
+}
+
 // What one replica may admit on credit (debt) while no lease covers a request: at most a quarter
 // of an equal share, at least 1; within that, `max_allowance` or, for large budgets, 1 % of the
 // capacity across all replicas, whichever is more — so a generous limit's cold or idle key does

@@ -17,6 +17,7 @@ namespace {
 using redis_internal::ColdAllowance;
 using redis_internal::kShards;
 using redis_internal::LeaseCap;
+using redis_internal::LeaseFloor;
 
 constexpr int64_t kQuotaGraceSeconds = 86'400;  // keep a quota counter a day past its window
 constexpr int64_t kQuotaRecheckMs = 1000;       // re-ask an exhausted quota this often
@@ -209,9 +210,11 @@ bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
   const int64_t budget = rate ? s.capacity : std::max<int64_t>(0, s.capacity - s.used);
   s.lease_cap = LeaseCap(budget, replicas);
   const auto horizon = static_cast<double>(options_.lease_horizon.count());
+  const int64_t smallest =
+      LeaseFloor(budget, replicas, options_.min_lease, options_.min_lease_percent);
   const int64_t target = std::clamp<int64_t>(
       static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
-      std::min(s.lease_cap, options_.min_lease), s.lease_cap);
+      std::min(s.lease_cap, smallest), s.lease_cap);
   // Prefetch: ask again while what is left still covers a few ticks of demand and the round
   // trip, and at least an eighth of a lease, so that a key seldom runs dry (running dry wakes
   // the sync thread at once and puts requests on credit).
