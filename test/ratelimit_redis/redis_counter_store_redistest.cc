@@ -246,6 +246,31 @@ TEST_F(RedisCounterStoreTest, AGenerousQuotaIsLeasedInPiecesOfOnePercent) {
   EXPECT_EQ(QuotaCounter(0x6e4e, quota, now), admitted);  // the unused lease was given back
 }
 
+// An idle key's unspent lease goes back to its Redis bucket (a settlement riding in the batched
+// call): the bucket then holds exactly what was not admitted.
+TEST_F(RedisCounterStoreTest, AnIdleKeysUnusedLeaseReturnsToTheBucket) {
+  auto store = NewStore("idle", [](RedisOptions& o) { o.idle_return = milliseconds(200); });
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const RateLimit slow{1, Period::kHour, 999};  // capacity 1000, no refill during the test
+  const LimitRule rule = RateRule(0x1d1e, slow);
+  int64_t admitted = 0;
+  for (int i = 0; i < 100; ++i) {
+    admitted += One(*store, rule) ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_EQ(admitted, 100);
+  // Idle for 200 ms, then the next sweep (every 50 ms) returns the lease; allow 3 s.
+  int64_t in_bucket = 0;  // whole tokens of "<tokens> <ts>"
+  for (int i = 0; i < 300 && in_bucket != 1000 - admitted; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+    in_bucket = Integer({"GET", "tg:{0000000000001d1e}:b"});
+  }
+  EXPECT_EQ(in_bucket, 1000 - admitted);
+  EXPECT_GE(store->GetStats().returns, 1);
+  store->Stop();
+}
+
 TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {
   auto store = NewStore("solo");
   ASSERT_NE(store, nullptr);
@@ -259,21 +284,24 @@ TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {
     admitted += store->Acquire(rules, 1, NowMs(), out) ? 1 : 0;
     std::this_thread::sleep_for(milliseconds(5));
   }
-  EXPECT_EQ(admitted, 3);
+  // 3, or one more on credit when a lease's reply came later than the next request (loaded
+  // machine): the quota bound limit + R·A.
+  EXPECT_GE(admitted, 3);
+  EXPECT_LE(admitted, 3 + ColdAllowance(3, 1, 4));
   EXPECT_FALSE(out[0].allowed);
   EXPECT_TRUE(out[1].allowed);
   EXPECT_EQ(out[0].limit, 3);
   EXPECT_GT(out[0].retry_after_ms, 0);
-  // The 7 refused requests left the rate's 3 remaining tokens alone.
+  // The refused requests left the rate's remaining tokens (6 - admitted) alone.
   int rate_only = 0;
   for (int i = 0; i < 10; ++i) {
     rate_only += One(*store, rules[1]) ? 1 : 0;
     std::this_thread::sleep_for(milliseconds(5));
   }
-  EXPECT_GE(rate_only, 3);
-  EXPECT_LE(rate_only, 3 + ColdAllowance(6, 1, 4));
+  EXPECT_GE(rate_only, 6 - admitted);
+  EXPECT_LE(rate_only, 6 - admitted + ColdAllowance(6, 1, 4));
   store->Stop();
-  EXPECT_EQ(QuotaCounter(0x6666, tiny, NowMs()), 3);
+  EXPECT_EQ(QuotaCounter(0x6666, tiny, NowMs()), admitted);  // every admitted request counted
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ struct alignas(64) KeyState {
 static_assert(offsetof(KeyState, window) == 64, "the request path's fields fill line 0");
 static_assert(sizeof(KeyState) == 192);
 
-// A lease request in flight (sync thread only). Planned under the key's shard lock; the command
+// A lease request in flight (sync thread only); also carries a settlement in a batched call. Planned under the key's shard lock; the command
 // itself is formatted and sent without any lock.
 struct Lease {
   KeyState* state = nullptr;
@@ -108,6 +108,9 @@ struct Lease {
   int64_t capacity = 1;
   double tokens_per_ms = 0;
   int64_t window_end = 0;
+  // ≥ 0: not a lease but the settlement settles_[settle] (want = -give_back), sent in the same
+  // batched calls.
+  int64_t settle = -1;
 };
 
 // The key map's shard (defined in shard.h, private to the store's .cc files).

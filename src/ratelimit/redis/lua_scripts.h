@@ -28,13 +28,16 @@ extern const std::string_view kQuotaLeaseScript;
 // re-creating an expired counter). Returns used after.
 extern const std::string_view kQuotaReturnScript;
 
-// Batched lease: several rate and quota leases in one call. KEYS = the rate buckets first, then
-// the quota counters. ARGV[1] = how many of KEYS are rate buckets; then four arguments per key,
-// in KEYS order: a rate's capacity, tokens_per_ms, want, debt (as kRateLeaseScript) or a quota's
-// limit, want, debt, expire_at (as kQuotaLeaseScript). Reads Redis TIME once. Returns a flat
-// array, two integers per key in KEYS order: {granted, floor(tokens left)} for a rate, {granted,
-// used after} for a quota. Keys are processed in order; a runtime error stops the script after
-// the keys before it were applied (the caller treats every lease of the call as lost).
+// Batched leases and settlements: many rate and quota keys in one call. KEYS = the rate buckets
+// first, then the quota counters. ARGV[1] = how many of KEYS are rate buckets; then four
+// arguments per key, in KEYS order: a rate's capacity, tokens_per_ms, want, debt or a quota's
+// limit, want, debt, expire_at. want ≥ 0 leases as kRateLeaseScript / kQuotaLeaseScript (debt
+// charged first); want < 0 charges the debt, then gives -want back as kRateReturnScript /
+// kQuotaReturnScript (an absent bucket is full, an absent counter is not re-created by a return).
+// Reads Redis TIME once. Returns a flat array, two integers per key in KEYS order: {granted,
+// floor(tokens left)} for a rate, {granted, used after} for a quota. Keys are processed in order;
+// a runtime error stops the script after the keys before it were applied (the caller treats
+// every lease of the call as lost and every settlement of it as still owed).
 extern const std::string_view kLeaseBatchScript;
 
 // Replica heartbeat. KEYS[1] = sorted set of replicas scored by Redis ms. ARGV = replica id,

@@ -126,13 +126,13 @@ class RedisCounterStore final : public CounterStore {
   // Under the key's shard lock: sizes the key's next lease (demand, prefetch mark), moves its
   // debt in flight and fills `lease`; false when there is nothing to ask.
   bool PlanLease(KeyState& s, int64_t now_ms, Lease& lease);
-  // No lock: orders batch_ (rate leases first) and queues it as EVALSHAs of the batched lease
-  // script, kMaxBatchKeys leases each; returns the number of commands appended.
+  // Adds every pending settlement to batch_ (as items with Lease::settle set).
+  void BatchSettles(int64_t now_ms);
+  // No lock: orders batch_ (rate keys first) and queues it as EVALSHAs of the batched lease
+  // script, kMaxBatchKeys items each; returns the number of commands appended.
   size_t AppendLeaseBatches();
-  size_t AppendSettle(const Settle& settle);  // returns the number of commands appended
   void SettleEverything();  // Stop(): every key's tokens and debts, one exchange
-  std::string KeyName(uint64_t key, LimitRule::Kind kind, int64_t window_start) const;
-  // The same name, written into `out` (whose capacity is reused).
+  // A counter's Redis key, written into `out` (whose capacity is reused).
   void KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
                    std::string& out) const;
   // Leases per batched script call: a call of this many keys keeps Redis busy well under 1 ms.

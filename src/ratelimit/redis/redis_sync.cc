@@ -22,20 +22,7 @@ using redis_internal::LeaseFloor;
 constexpr int64_t kQuotaGraceSeconds = 86'400;  // keep a quota counter a day past its window
 constexpr int64_t kQuotaRecheckMs = 1000;       // re-ask an exhausted quota this often
 
-std::string Number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
-
 }  // namespace
-
-std::string RedisCounterStore::KeyName(uint64_t key, LimitRule::Kind kind,
-                                       int64_t window_start) const {
-  std::string name;
-  KeyNameInto(key, kind, window_start, name);
-  return name;
-}
 
 void RedisCounterStore::KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
                                     std::string& out) const {
@@ -126,10 +113,9 @@ void RedisCounterStore::Tick(int64_t now_ms) {
     connection_->AppendScript(Script::kHeartbeat, registry, args);
     next_heartbeat_ms_ = now_ms + options_.heartbeat.count();
   }
-  std::vector<size_t> settle_ends;  // command index after each settle's last command
-  size_t commands = heartbeat ? 1 : 0;
-  for (const Settle& settle : settles_) settle_ends.push_back(commands += AppendSettle(settle));
+  const size_t commands = heartbeat ? 1 : 0;  // replies before the batched calls
   batch_.clear();
+  BatchSettles(now_ms);
   size_t keep = 0;
   // Each key is planned under its shard's lock (a few arithmetic operations); the commands are
   // formatted and sent, and the replies awaited, without any lock held.
@@ -164,36 +150,33 @@ void RedisCounterStore::Tick(int64_t now_ms) {
   if (heartbeat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
     replicas_.store(std::max<int64_t>(1, replies[0].integer), std::memory_order_relaxed);
   }
-  // Settles: drop those whose every command was answered without error.
-  size_t settle_begin = heartbeat ? 1 : 0;
-  size_t kept_settles = 0;
-  for (size_t i = 0; i < settles_.size(); ++i) {
-    bool ok = settle_ends[i] <= replies.size();
-    for (size_t c = settle_begin; ok && c < settle_ends[i]; ++c) {
-      ok = replies[c].type != RedisReply::Type::kError;
-    }
-    if (!ok) settles_[kept_settles++] = settles_[i];
-    broken = broken || !ok;
-    settle_begin = settle_ends[i];
-  }
-  settles_.resize(kept_settles);
-  // Batched leases: each command answers two integers per lease, in batch_ order; an error or
-  // a missing reply loses the whole command's leases (their debts are owed again).
+  // Each batched call answers two integers per item, in batch_ order; an error or a missing
+  // reply loses the call's leases (their debts are owed again) and keeps its settlements owed.
+  std::vector<bool> settled(settles_.size(), false);
   for (size_t first = 0; first < batch_.size(); first += kMaxBatchKeys) {
     const size_t count = std::min(kMaxBatchKeys, batch_.size() - first);
     const size_t c = commands + first / kMaxBatchKeys;
     const bool answered = c < replies.size() && replies[c].type == RedisReply::Type::kArray &&
                           replies[c].values.size() == 2 * count;
     for (size_t i = 0; i < count; ++i) {
-      if (answered) {
+      const Lease& item = batch_[first + i];
+      if (item.settle >= 0) {
+        settled[static_cast<size_t>(item.settle)] = answered;
+      } else if (answered) {
         const std::vector<int64_t>& v = replies[c].values;
-        Apply(batch_[first + i], v[2 * i], v[2 * i + 1], done_ms);
+        Apply(item, v[2 * i], v[2 * i + 1], done_ms);
       } else {
-        Retry(batch_[first + i]);
+        Retry(item);
       }
     }
     broken = broken || !answered;
   }
+  // Apply() may have added settlements (after `settled` was sized): those are kept.
+  size_t kept_settles = 0;
+  for (size_t i = 0; i < settles_.size(); ++i) {
+    if (i >= settled.size() || !settled[i]) settles_[kept_settles++] = settles_[i];
+  }
+  settles_.resize(kept_settles);
   if (broken) MarkDown(done_ms);  // errors included (NOSCRIPT, OOM…): reconnect reloads scripts
 }
 
@@ -266,7 +249,13 @@ size_t RedisCounterStore::AppendLeaseBatches() {
     }
     connection_->AppendFormatted(command_.data());
   }
-  counters_.leases.fetch_add(static_cast<int64_t>(batch_.size()), std::memory_order_relaxed);
+  int64_t leases = 0, returns = 0;
+  for (const Lease& item : batch_) {
+    leases += item.settle < 0 ? 1 : 0;
+    returns += item.settle >= 0 && item.want < 0 ? 1 : 0;
+  }
+  counters_.leases.fetch_add(leases, std::memory_order_relaxed);
+  counters_.returns.fetch_add(returns, std::memory_order_relaxed);
   return commands;
 }
 
@@ -331,37 +320,13 @@ void RedisCounterStore::Retry(const Lease& lease) {
   pending_.push_back(&s);  // still queued
 }
 
-size_t RedisCounterStore::AppendSettle(const Settle& settle) {
-  const std::string key = KeyName(settle.key, settle.kind, settle.window.start);
-  const bool rate = settle.kind == LimitRule::Kind::kRate;
-  const std::string cap_s = std::to_string(settle.capacity);
-  const std::string rate_s = Number(settle.tokens_per_ms);
-  size_t commands = 0;
-  if (settle.debt > 0) {
-    const std::string debt_s = std::to_string(settle.debt);
-    const std::string expire_s = std::to_string(settle.window.end + kQuotaGraceSeconds);
-    if (rate) {
-      const std::string_view args[] = {cap_s, rate_s, "0", debt_s};
-      connection_->AppendScript(Script::kRateLease, key, args);
-    } else {
-      const std::string_view args[] = {cap_s, "0", debt_s, expire_s};
-      connection_->AppendScript(Script::kQuotaLease, key, args);
-    }
-    ++commands;
+void RedisCounterStore::BatchSettles(int64_t now_ms) {
+  for (size_t j = 0; j < settles_.size(); ++j) {
+    const Settle& st = settles_[j];
+    batch_.push_back(Lease{nullptr, -st.give_back, st.debt, st.window.start, now_ms, st.key, st.kind,
+                           st.capacity, st.tokens_per_ms, st.window.end,
+                           static_cast<int64_t>(j)});
   }
-  if (settle.give_back > 0) {
-    const std::string n = std::to_string(settle.give_back);
-    if (rate) {
-      const std::string_view args[] = {cap_s, rate_s, n};
-      connection_->AppendScript(Script::kRateReturn, key, args);
-    } else {
-      const std::string_view args[] = {n};
-      connection_->AppendScript(Script::kQuotaReturn, key, args);
-    }
-    counters_.returns.fetch_add(1, std::memory_order_relaxed);
-    ++commands;
-  }
-  return commands;
 }
 
 void RedisCounterStore::Sweep(int64_t now_ms) {
@@ -414,7 +379,10 @@ void RedisCounterStore::SettleEverything() {
       s.tokens = s.debt = s.inflight_debt = 0;
     }
   }
-  for (const Settle& settle : settles_) AppendSettle(settle);
+  batch_.clear();
+  BatchSettles(Now());
+  AppendLeaseBatches();
+  batch_.clear();
   settles_.clear();
   const std::string registry = options_.key_prefix + "replicas";
   const std::string_view leave[] = {"ZREM", registry, options_.replica_id};
