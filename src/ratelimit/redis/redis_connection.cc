@@ -51,8 +51,8 @@ void Convert(const redisReply* r, RedisReply& out) {
 
 // In Script's order.
 const std::array<const std::string_view*, kScriptCount> kScriptSources = {
-    &kRateLeaseScript, &kRateReturnScript, &kQuotaLeaseScript, &kQuotaReturnScript,
-    &kHeartbeatScript, &kLeaseBatchScript};
+    &kRateLeaseScript,   &kRateReturnScript, &kQuotaLeaseScript,
+    &kQuotaReturnScript, &kHeartbeatScript,  &kLeaseBatchScript};
 
 }  // namespace
 

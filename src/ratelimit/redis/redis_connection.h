@@ -30,7 +30,12 @@ struct RedisReply {
 
 // The scripts loaded at connect, addressed by EVALSHA.
 enum class Script : uint8_t {
-  kRateLease, kRateReturn, kQuotaLease, kQuotaReturn, kHeartbeat, kLeaseBatch
+  kRateLease,
+  kRateReturn,
+  kQuotaLease,
+  kQuotaReturn,
+  kHeartbeat,
+  kLeaseBatch
 };
 inline constexpr size_t kScriptCount = 6;
 

@@ -195,9 +195,9 @@ bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
   const auto horizon = static_cast<double>(options_.lease_horizon.count());
   const int64_t smallest =
       LeaseFloor(budget, replicas, options_.min_lease, options_.min_lease_percent);
-  const int64_t target = std::clamp<int64_t>(
-      static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
-      std::min(s.lease_cap, smallest), s.lease_cap);
+  const int64_t target =
+      std::clamp<int64_t>(static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
+                          std::min(s.lease_cap, smallest), s.lease_cap);
   // Prefetch: ask again while what is left still covers a few ticks of demand and the round
   // trip, and at least an eighth of a lease, so that a key seldom runs dry (running dry wakes
   // the sync thread at once and puts requests on credit).
