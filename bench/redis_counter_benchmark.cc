@@ -1,10 +1,12 @@
-// Acquire() throughput with Redis counters (leases, one pipelined round trip per tick) against
-// in-process counters (LocalCounterStore, when built) in the same run, on one hot key and on
-// 10,000 keys, with one rule or the enforcer's three (subscription rate + monthly quota +
-// application rate), under the limit (steady load). Starts its own redis-server on a free port
-// unless TOLLGATE_REDIS_URL names one. Counters: Redis commands sent per request
-// (redis_ops_per_req), CPU per request of this whole process — request threads and the Redis
-// store's sync thread — (cpu_ns_per_req) and of redis-server (redis_cpu_ns_per_req, from INFO).
+// Acquire() throughput with Redis counters (leases, batched into one pipelined round trip per
+// tick) against in-process counters (LocalCounterStore, when built) in the same run, on one hot
+// key and on 10,000 keys, with one rule or the enforcer's three (subscription rate + monthly
+// quota + application rate), under the limit (steady load); limits:0 are generous limits,
+// limits:1 plan-like ones (see below). Starts its own redis-server on a free port unless
+// TOLLGATE_REDIS_URL names one. Counters: Redis commands sent per request (redis_ops_per_req),
+// key leases per request (leases_per_req: one batched call carries many), CPU per request of this
+// whole process — request threads and the Redis store's sync thread — (cpu_ns_per_req) and of
+// redis-server (redis_cpu_ns_per_req, from INFO).
 // Run with --benchmark_repetitions=N --benchmark_enable_random_interleaving=true so that local
 // and Redis runs alternate (see docs/benchmarks.md).
 #include <benchmark/benchmark.h>
@@ -32,23 +34,31 @@ namespace tollgate::ratelimit {
 namespace {
 
 std::string g_url;
-const RateLimit kRate{1'000'000'000, Period::kSecond, 1'000'000'000};  // never refuses
+// limits:0 — generous limits, never reached (a lease may take 1 % of them at once).
+const RateLimit kRate{1'000'000'000, Period::kSecond, 1'000'000'000};
 const Quota kQuota{4'000'000'000'000'000, QuotaAnchor::kCalendar, "UTC"};
+// limits:1 — plan-like limits above the benchmark's per-key traffic (≈ 100-300 requests/s per
+// key with 10k keys) but small enough that leases stay small: a subscription rate of 1000/s with
+// a burst of 100 (leases ≤ 50), a monthly quota of 10⁶ and an application rate of 5000/s, burst
+// 500.
+const RateLimit kPlanRate{1'000, Period::kSecond, 100};
+const Quota kPlanQuota{1'000'000, QuotaAnchor::kCalendar, "UTC"};
+const RateLimit kAppRate{5'000, Period::kSecond, 500};
 
 // Caller i's rules: its subscription rate and quota, and an application rate (three distinct
 // counters per caller, as the enforcer sends for a plan with rate + quota and an app tier).
-std::vector<std::array<LimitRule, 3>> Rules(int64_t keys) {
+std::vector<std::array<LimitRule, 3>> Rules(int64_t keys, bool plan) {
   std::vector<std::array<LimitRule, 3>> rules(static_cast<size_t>(keys));
   for (int64_t i = 0; i < keys; ++i) {
     auto& r = rules[static_cast<size_t>(i)];
-    const uint64_t k = 0xbe7c4000 + static_cast<uint64_t>(i);
+    const uint64_t k = (plan ? 0x91a40000 : 0xbe7c4000) + static_cast<uint64_t>(i);
     r[0].key = k;
-    r[0].rate = &kRate;
+    r[0].rate = plan ? &kPlanRate : &kRate;
     r[1].kind = LimitRule::Kind::kQuota;
     r[1].key = k ^ 0x5157'0000'0000;
-    r[1].quota = &kQuota;
+    r[1].quota = plan ? &kPlanQuota : &kQuota;
     r[2].key = k ^ 0xa991'0000'0000;
-    r[2].rate = &kRate;
+    r[2].rate = plan ? &kAppRate : &kRate;
   }
   return rules;
 }
@@ -103,9 +113,12 @@ struct CpuMeter {
   int64_t server = 0;
 };
 
-// range(0): keys (callers); range(1): rules per request (1 or 3).
+// range(0): keys (callers); range(1): rules per request (1 or 3); range(2): limits (0 generous,
+// 1 plan-like).
 void Drive(benchmark::State& state, CounterStore& store) {
-  static const std::vector<std::array<LimitRule, 3>> rules = Rules(10'000);
+  static const std::vector<std::array<LimitRule, 3>> generous = Rules(10'000, false);
+  static const std::vector<std::array<LimitRule, 3>> plan = Rules(10'000, true);
+  const std::vector<std::array<LimitRule, 3>>& rules = state.range(2) == 0 ? generous : plan;
   const auto keys = static_cast<uint64_t>(state.range(0));
   const auto per_request = static_cast<size_t>(state.range(1));
   const SystemClock clock;
@@ -144,16 +157,18 @@ void BM_RedisAcquire(benchmark::State& state) {
   cpu.Report(state);
   if (state.thread_index() == 0) {
     const RedisCounterStore::Stats after = store.GetStats();
-    state.counters["redis_ops_per_req"] =
-        static_cast<double>(after.commands - before.commands) /
-        static_cast<double>(std::max<int64_t>(1, after.requests - before.requests));
+    const auto requests = static_cast<double>(std::max<int64_t>(1, after.requests - before.requests));
+    state.counters["redis_ops_per_req"] = static_cast<double>(after.commands - before.commands) / requests;
+    // Key leases (several may share one batched script call).
+    state.counters["leases_per_req"] = static_cast<double>(after.leases - before.leases) / requests;
   }
 }
 void Cases(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"keys", "rules"});
+  b->ArgNames({"keys", "rules", "limits"});
   for (int64_t rules : {1, 3}) {
-    for (int64_t keys : {1, 10'000}) b->Args({keys, rules});
+    for (int64_t keys : {1, 10'000}) b->Args({keys, rules, 0});
   }
+  b->Args({10'000, 3, 1});
   b->Threads(1)->Threads(2)->UseRealTime();
 }
 BENCHMARK(BM_RedisAcquire)->Apply(Cases);

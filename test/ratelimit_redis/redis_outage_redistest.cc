@@ -26,8 +26,12 @@ class RedisOutageTest : public RedisStoreTest {
 };
 
 TEST_F(RedisOutageTest, KilledRedisDegradesThenRecoversAndSettlesEveryCount) {
-  // Leases of ~100 ms of demand, so that the 0.4 s outage outlasts what the replica holds.
-  auto store = NewStore("solo", [](RedisOptions& o) { o.lease_horizon = milliseconds(100); });
+  // Leases of ~100 ms of demand (not 1 % of the generous quota), so that the 0.4 s outage
+  // outlasts what the replica holds.
+  auto store = NewStore("solo", [](RedisOptions& o) {
+    o.lease_horizon = milliseconds(100);
+    o.min_lease_percent = 0;
+  });
   ASSERT_NE(store, nullptr);
   store->Start();
   const RateLimit rate{100, Period::kSecond, 19};  // capacity 20

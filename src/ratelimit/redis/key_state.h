@@ -18,6 +18,13 @@ inline int64_t LeaseCap(int64_t capacity, int64_t replicas) {
   return std::max<int64_t>(1, capacity / (2 * std::max<int64_t>(1, replicas)));
 }
 
+// The smallest lease worth asking for (when the fair share allows it): `min_lease`, or for a
+// generous budget `percent` % of it divided among the replicas, whichever is more — so that all
+// replicas together hold at most that percentage of the budget in such leases.
+inline int64_t LeaseFloor(int64_t budget, int64_t replicas, int64_t min_lease, int64_t percent) {
+  return std::max(min_lease, budget / 100 * percent / std::max<int64_t>(1, replicas));
+}
+
 // What one replica may admit on credit (debt) while no lease covers a request: at most a quarter
 // of an equal share, at least 1; within that, `max_allowance` or, for large budgets, 1 % of the
 // capacity across all replicas, whichever is more — so a generous limit's cold or idle key does
@@ -87,7 +94,7 @@ struct alignas(64) KeyState {
 static_assert(offsetof(KeyState, window) == 64, "the request path's fields fill line 0");
 static_assert(sizeof(KeyState) == 192);
 
-// A lease request in flight (sync thread only). Planned under the key's shard lock; the command
+// A lease request in flight (sync thread only); also carries a settlement in a batched call. Planned under the key's shard lock; the command
 // itself is formatted and sent without any lock.
 struct Lease {
   KeyState* state = nullptr;
@@ -101,6 +108,9 @@ struct Lease {
   int64_t capacity = 1;
   double tokens_per_ms = 0;
   int64_t window_end = 0;
+  // ≥ 0: not a lease but the settlement settles_[settle] (want = -give_back), sent in the same
+  // batched calls.
+  int64_t settle = -1;
 };
 
 // The key map's shard (defined in shard.h, private to the store's .cc files).

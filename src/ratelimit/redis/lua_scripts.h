@@ -1,5 +1,7 @@
 // The Lua scripts the Redis counter store runs (EVALSHA), kept as C++ constants beside the store.
-// Each script touches the keys of one limit only (one hash tag), so it runs on Redis Cluster too.
+// Each script but the batched lease touches the keys of one limit only (one hash tag); the batch
+// carries many limits' keys, so the store needs one Redis server (or a client that would group a
+// batch by Cluster slot — not done: RedisConnection talks to one server).
 #pragma once
 
 #include <string_view>
@@ -25,6 +27,18 @@ extern const std::string_view kQuotaLeaseScript;
 // Quota return. KEYS[1] as above. ARGV = n. Subtracts n unused units (never below 0, never
 // re-creating an expired counter). Returns used after.
 extern const std::string_view kQuotaReturnScript;
+
+// Batched leases and settlements: many rate and quota keys in one call. KEYS = the rate buckets
+// first, then the quota counters. ARGV[1] = how many of KEYS are rate buckets; then four
+// arguments per key, in KEYS order: a rate's capacity, tokens_per_ms, want, debt or a quota's
+// limit, want, debt, expire_at. want ≥ 0 leases as kRateLeaseScript / kQuotaLeaseScript (debt
+// charged first); want < 0 charges the debt, then gives -want back as kRateReturnScript /
+// kQuotaReturnScript (an absent bucket is full, an absent counter is not re-created by a return).
+// Reads Redis TIME once. Returns a flat array, two integers per key in KEYS order: {granted,
+// floor(tokens left)} for a rate, {granted, used after} for a quota. Keys are processed in order;
+// a runtime error stops the script after the keys before it were applied (the caller treats
+// every lease of the call as lost and every settlement of it as still owed).
+extern const std::string_view kLeaseBatchScript;
 
 // Replica heartbeat. KEYS[1] = sorted set of replicas scored by Redis ms. ARGV = replica id,
 // ttl_ms, clean ('1' or '0'), expire_ms. Registers this replica and returns how many were heard

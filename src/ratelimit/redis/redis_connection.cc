@@ -51,8 +51,8 @@ void Convert(const redisReply* r, RedisReply& out) {
 
 // In Script's order.
 const std::array<const std::string_view*, kScriptCount> kScriptSources = {
-    &kRateLeaseScript, &kRateReturnScript, &kQuotaLeaseScript, &kQuotaReturnScript,
-    &kHeartbeatScript};
+    &kRateLeaseScript,   &kRateReturnScript, &kQuotaLeaseScript,
+    &kQuotaReturnScript, &kHeartbeatScript,  &kLeaseBatchScript};
 
 }  // namespace
 
@@ -102,6 +102,11 @@ void RedisConnection::Append(std::span<const std::string_view> args) {
     lens[i] = args[i].size();
   }
   redisAppendCommandArgv(context_, static_cast<int>(n), argv.data(), lens.data());
+  ++pending_;
+}
+
+void RedisConnection::AppendFormatted(std::string_view command) {
+  redisAppendFormattedCommand(context_, command.data(), command.size());
   ++pending_;
 }
 

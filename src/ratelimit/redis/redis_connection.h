@@ -29,8 +29,15 @@ struct RedisReply {
 };
 
 // The scripts loaded at connect, addressed by EVALSHA.
-enum class Script : uint8_t { kRateLease, kRateReturn, kQuotaLease, kQuotaReturn, kHeartbeat };
-inline constexpr size_t kScriptCount = 5;
+enum class Script : uint8_t {
+  kRateLease,
+  kRateReturn,
+  kQuotaLease,
+  kQuotaReturn,
+  kHeartbeat,
+  kLeaseBatch
+};
+inline constexpr size_t kScriptCount = 6;
 
 struct ConnectionOptions {
   std::string host;
@@ -56,6 +63,10 @@ class RedisConnection {
   void Append(std::span<const std::string_view> args);
   // Queues EVALSHA of `script` with one key.
   void AppendScript(Script script, std::string_view key, std::span<const std::string_view> args);
+  // Queues one command already written in RESP (e.g. by redis_internal::RespCommand).
+  void AppendFormatted(std::string_view command);
+  // The SHA1 that EVALSHA names `script` by (loaded at Open()).
+  std::string_view sha(Script script) const { return shas_[static_cast<size_t>(script)]; }
   size_t pending() const { return pending_; }
 
   // Sends what was appended and reads one reply per command into `replies` (cleared first).

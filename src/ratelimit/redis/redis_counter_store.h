@@ -45,6 +45,7 @@
 #include "ratelimit/counter_store.h"
 #include "ratelimit/redis/key_state.h"
 #include "ratelimit/redis/redis_options.h"
+#include "ratelimit/redis/resp_command.h"
 
 namespace tollgate::ratelimit {
 
@@ -116,18 +117,26 @@ class RedisCounterStore final : public CounterStore {
   void Tick(int64_t now_ms);
   bool EnsureConnected(int64_t now_ms);
   void Sweep(int64_t now_ms);
-  // Records a lease's answer in its key (and decides whether the key stays queued).
-  void Apply(const Lease& lease, const std::vector<int64_t>& reply, int64_t now_ms);
+  // Records a lease's answer (tokens granted; rate: whole tokens left in the bucket, quota: used
+  // after) in its key, and decides whether the key stays queued.
+  void Apply(const Lease& lease, int64_t granted, int64_t left, int64_t now_ms);
   // A lease whose answer never came or was an error: its debt is owed again, key re-queued.
   void Retry(const Lease& lease);
   void MarkDown(int64_t now_ms);
   // Under the key's shard lock: sizes the key's next lease (demand, prefetch mark), moves its
   // debt in flight and fills `lease`; false when there is nothing to ask.
   bool PlanLease(KeyState& s, int64_t now_ms, Lease& lease);
-  void AppendLease(const Lease& lease);  // no lock: formats and queues the command
-  size_t AppendSettle(const Settle& settle);  // returns the number of commands appended
+  // Adds every pending settlement to batch_ (as items with Lease::settle set).
+  void BatchSettles(int64_t now_ms);
+  // No lock: orders batch_ (rate keys first) and queues it as EVALSHAs of the batched lease
+  // script, kMaxBatchKeys items each; returns the number of commands appended.
+  size_t AppendLeaseBatches();
   void SettleEverything();  // Stop(): every key's tokens and debts, one exchange
-  std::string KeyName(uint64_t key, LimitRule::Kind kind, int64_t window_start) const;
+  // A counter's Redis key, written into `out` (whose capacity is reused).
+  void KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
+                   std::string& out) const;
+  // Leases per batched script call: a call of this many keys keeps Redis busy well under 1 ms.
+  static constexpr size_t kMaxBatchKeys = 128;
   // The heartbeat drops silent replicas (and renews the registry's expiry) once in this many;
   // the others only register and count, which costs Redis two commands fewer.
   static constexpr int64_t kHeartbeatCleanEvery = 10;
@@ -167,6 +176,8 @@ class RedisCounterStore final : public CounterStore {
   std::vector<KeyState*> pending_;       // queued keys waiting for their retry time or Redis
   std::vector<Settle> settles_;          // returns and window settlements not yet acknowledged
   std::vector<Lease> batch_;             // leases of the exchange being built
+  redis_internal::RespCommand command_;  // the batched lease call being written
+  std::string key_name_;                 // scratch for one key's name
   int64_t next_connect_ms_ = 0;
   int64_t backoff_ms_ = 0;
   int64_t next_heartbeat_ms_ = 0;

@@ -30,12 +30,16 @@ struct RedisOptions {
   std::chrono::milliseconds replica_ttl{5000};  // a replica silent this long no longer counts
 
   // Lease sizing: aim to hold `lease_horizon` of this key's observed local traffic, never more
-  // than the fair share (see LeaseCap in redis_counter_store.h), at least `min_lease` when the
-  // fair share allows it.
-  // (1 s and 64: a lease of a steady key costs about one script call per second; the error
-  // bound depends on the fair-share cap only, not on these.)
+  // than the fair share (see LeaseCap in redis_counter_store.h), at least the larger of
+  // `min_lease` and `min_lease_percent` % of the budget divided among the replicas (rate: of
+  // burst+1; quota: of what is left) when the fair share allows it (LeaseFloor in key_state.h).
+  // (1 s, 64 and 1 %: a lease of a steady key costs about one script call per second, and a
+  // generous limit — a monthly quota, a large burst — is leased in pieces of 1 % so that its
+  // lukewarm keys seldom call at all, while all replicas together hold at most 1 % of it unused;
+  // the error bound depends on the fair-share cap only, not on these.)
   std::chrono::milliseconds lease_horizon{1000};
   int64_t min_lease = 64;
+  int64_t min_lease_percent = 1;  // 0: `min_lease` only
   int64_t max_allowance = 4;  // cold-start allowance cap per key and replica (ColdAllowance)
   std::chrono::milliseconds idle_return{1000};  // unused leases of a key idle this long go back
   std::chrono::milliseconds evict_after{30000};  // idle keys' local state is freed after this

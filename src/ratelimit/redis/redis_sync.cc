@@ -2,9 +2,10 @@
 // lease (with the debts it charges), return and settlement plus the replica heartbeat; idle
 // sweeps; reconnection with backoff. Contracts and the error bound: redis_counter_store.h.
 #include <algorithm>
-#include <cinttypes>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <span>
 
 #include "ratelimit/redis/redis_connection.h"
 #include "ratelimit/redis/redis_counter_store.h"
@@ -16,28 +17,31 @@ namespace {
 using redis_internal::ColdAllowance;
 using redis_internal::kShards;
 using redis_internal::LeaseCap;
+using redis_internal::LeaseFloor;
 
 constexpr int64_t kQuotaGraceSeconds = 86'400;  // keep a quota counter a day past its window
 constexpr int64_t kQuotaRecheckMs = 1000;       // re-ask an exhausted quota this often
 
-std::string Number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
-
 }  // namespace
 
-std::string RedisCounterStore::KeyName(uint64_t key, LimitRule::Kind kind,
-                                       int64_t window_start) const {
-  char text[64];
+void RedisCounterStore::KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
+                                    std::string& out) const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char text[48];
+  char* p = text;
+  *p++ = '{';
+  for (int shift = 60; shift >= 0; shift -= 4) *p++ = kHex[(key >> shift) & 0xf];
+  *p++ = '}';
+  *p++ = ':';
   if (kind == LimitRule::Kind::kRate) {
-    // ":b": the string bucket of lua_scripts.cc (versions with a hash bucket used ":r").
-    std::snprintf(text, sizeof text, "{%016" PRIx64 "}:b", key);
+    *p++ = 'b';  // the string bucket of lua_scripts.cc (versions with a hash bucket used ":r")
   } else {
-    std::snprintf(text, sizeof text, "{%016" PRIx64 "}:q:%" PRId64, key, window_start);
+    *p++ = 'q';
+    *p++ = ':';
+    p = std::to_chars(p, text + sizeof text, window_start).ptr;
   }
-  return options_.key_prefix + text;
+  out.assign(options_.key_prefix);
+  out.append(text, static_cast<size_t>(p - text));
 }
 
 void RedisCounterStore::Run() {
@@ -109,10 +113,9 @@ void RedisCounterStore::Tick(int64_t now_ms) {
     connection_->AppendScript(Script::kHeartbeat, registry, args);
     next_heartbeat_ms_ = now_ms + options_.heartbeat.count();
   }
-  std::vector<size_t> settle_ends;  // command index after each settle's last command
-  size_t commands = heartbeat ? 1 : 0;
-  for (const Settle& settle : settles_) settle_ends.push_back(commands += AppendSettle(settle));
+  const size_t commands = heartbeat ? 1 : 0;  // replies before the batched calls
   batch_.clear();
+  BatchSettles(now_ms);
   size_t keep = 0;
   // Each key is planned under its shard's lock (a few arithmetic operations); the commands are
   // formatted and sent, and the replies awaited, without any lock held.
@@ -131,9 +134,10 @@ void RedisCounterStore::Tick(int64_t now_ms) {
         s->queued = false;
       }
     }
-    if (planned) AppendLease(lease);
+    if (planned) batch_.push_back(lease);
   }
   pending_.resize(keep);
+  AppendLeaseBatches();
   if (connection_->pending() == 0) return;
 
   const size_t sent = connection_->pending();
@@ -146,29 +150,33 @@ void RedisCounterStore::Tick(int64_t now_ms) {
   if (heartbeat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
     replicas_.store(std::max<int64_t>(1, replies[0].integer), std::memory_order_relaxed);
   }
-  // Settles: drop those whose every command was answered without error.
-  size_t settle_begin = heartbeat ? 1 : 0;
+  // Each batched call answers two integers per item, in batch_ order; an error or a missing
+  // reply loses the call's leases (their debts are owed again) and keeps its settlements owed.
+  std::vector<bool> settled(settles_.size(), false);
+  for (size_t first = 0; first < batch_.size(); first += kMaxBatchKeys) {
+    const size_t count = std::min(kMaxBatchKeys, batch_.size() - first);
+    const size_t c = commands + first / kMaxBatchKeys;
+    const bool answered = c < replies.size() && replies[c].type == RedisReply::Type::kArray &&
+                          replies[c].values.size() == 2 * count;
+    for (size_t i = 0; i < count; ++i) {
+      const Lease& item = batch_[first + i];
+      if (item.settle >= 0) {
+        settled[static_cast<size_t>(item.settle)] = answered;
+      } else if (answered) {
+        const std::vector<int64_t>& v = replies[c].values;
+        Apply(item, v[2 * i], v[2 * i + 1], done_ms);
+      } else {
+        Retry(item);
+      }
+    }
+    broken = broken || !answered;
+  }
+  // Apply() may have added settlements (after `settled` was sized): those are kept.
   size_t kept_settles = 0;
   for (size_t i = 0; i < settles_.size(); ++i) {
-    bool ok = settle_ends[i] <= replies.size();
-    for (size_t c = settle_begin; ok && c < settle_ends[i]; ++c) {
-      ok = replies[c].type != RedisReply::Type::kError;
-    }
-    if (!ok) settles_[kept_settles++] = settles_[i];
-    broken = broken || !ok;
-    settle_begin = settle_ends[i];
+    if (i >= settled.size() || !settled[i]) settles_[kept_settles++] = settles_[i];
   }
   settles_.resize(kept_settles);
-  for (size_t i = 0; i < batch_.size(); ++i) {
-    const size_t c = commands + i;
-    if (c < replies.size() && replies[c].type == RedisReply::Type::kArray &&
-        replies[c].values.size() >= 2) {
-      Apply(batch_[i], replies[c].values, done_ms);
-    } else {
-      Retry(batch_[i]);
-      broken = true;
-    }
-  }
   if (broken) MarkDown(done_ms);  // errors included (NOSCRIPT, OOM…): reconnect reloads scripts
 }
 
@@ -185,9 +193,11 @@ bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
   const int64_t budget = rate ? s.capacity : std::max<int64_t>(0, s.capacity - s.used);
   s.lease_cap = LeaseCap(budget, replicas);
   const auto horizon = static_cast<double>(options_.lease_horizon.count());
-  const int64_t target = std::clamp<int64_t>(
-      static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
-      std::min(s.lease_cap, options_.min_lease), s.lease_cap);
+  const int64_t smallest =
+      LeaseFloor(budget, replicas, options_.min_lease, options_.min_lease_percent);
+  const int64_t target =
+      std::clamp<int64_t>(static_cast<int64_t>(std::ceil(s.demand_per_ms * horizon)),
+                          std::min(s.lease_cap, smallest), s.lease_cap);
   // Prefetch: ask again while what is left still covers a few ticks of demand and the round
   // trip, and at least an eighth of a lease, so that a key seldom runs dry (running dry wakes
   // the sync thread at once and puts requests on credit).
@@ -204,28 +214,54 @@ bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
   return true;
 }
 
-void RedisCounterStore::AppendLease(const Lease& lease) {
-  const std::string key = KeyName(lease.key, lease.kind, lease.window_start);
-  const std::string want_s = std::to_string(lease.want);
-  const std::string debt_s = std::to_string(lease.debt);
-  const std::string cap_s = std::to_string(lease.capacity);
-  if (lease.kind == LimitRule::Kind::kRate) {
-    const std::string rate_s = Number(lease.tokens_per_ms);
-    const std::string_view args[] = {cap_s, rate_s, want_s, debt_s};
-    connection_->AppendScript(Script::kRateLease, key, args);
-  } else {
-    const std::string expire_s = std::to_string(lease.window_end + kQuotaGraceSeconds);
-    const std::string_view args[] = {cap_s, want_s, debt_s, expire_s};
-    connection_->AppendScript(Script::kQuotaLease, key, args);
+size_t RedisCounterStore::AppendLeaseBatches() {
+  // The script wants each call's rate buckets before its quota counters; a stable order keeps
+  // the keys of one shard together as they were planned.
+  std::stable_partition(batch_.begin(), batch_.end(),
+                        [](const Lease& l) { return l.kind == LimitRule::Kind::kRate; });
+  size_t commands = 0;
+  for (size_t first = 0; first < batch_.size(); first += kMaxBatchKeys, ++commands) {
+    const size_t count = std::min(kMaxBatchKeys, batch_.size() - first);
+    const std::span<const Lease> leases(batch_.data() + first, count);
+    // EVALSHA sha numkeys key… nrate, then four arguments per key (lua_scripts.h).
+    command_.Begin(4 + 5 * count);
+    command_.Arg(std::string_view("EVALSHA"));
+    command_.Arg(connection_->sha(Script::kLeaseBatch));
+    command_.Arg(static_cast<int64_t>(count));
+    int64_t rates = 0;
+    for (const Lease& l : leases) {
+      KeyNameInto(l.key, l.kind, l.window_start, key_name_);
+      command_.Arg(std::string_view(key_name_));
+      rates += l.kind == LimitRule::Kind::kRate ? 1 : 0;
+    }
+    command_.Arg(rates);
+    for (const Lease& l : leases) {
+      command_.Arg(l.capacity);
+      if (l.kind == LimitRule::Kind::kRate) {
+        command_.Arg(l.tokens_per_ms);
+        command_.Arg(l.want);
+        command_.Arg(l.debt);
+      } else {
+        command_.Arg(l.want);
+        command_.Arg(l.debt);
+        command_.Arg(l.window_end + kQuotaGraceSeconds);
+      }
+    }
+    connection_->AppendFormatted(command_.data());
   }
-  batch_.push_back(lease);
-  counters_.leases.fetch_add(1, std::memory_order_relaxed);
+  int64_t leases = 0, returns = 0;
+  for (const Lease& item : batch_) {
+    leases += item.settle < 0 ? 1 : 0;
+    returns += item.settle >= 0 && item.want < 0 ? 1 : 0;
+  }
+  counters_.leases.fetch_add(leases, std::memory_order_relaxed);
+  counters_.returns.fetch_add(returns, std::memory_order_relaxed);
+  return commands;
 }
 
-void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v, int64_t now_ms) {
+void RedisCounterStore::Apply(const Lease& lease, int64_t granted, int64_t left, int64_t now_ms) {
   KeyState& s = *lease.state;
   std::lock_guard lock(ShardOf(s).mu);
-  const int64_t granted = v[0];
   counters_.granted.fetch_add(granted, std::memory_order_relaxed);
   s.inflight_debt = 0;
   const bool rate = s.kind == LimitRule::Kind::kRate;
@@ -241,8 +277,8 @@ void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v,
     s.known = true;
     bool covered = false;
     if (rate) {
-      s.global_left = v[1];
-      covered = v[1] >= 0;
+      s.global_left = left;
+      covered = left >= 0;
       if (granted < lease.want) {
         // The bucket ran dry: ask again only once it has refilled a worthwhile lease (a quarter
         // of a fair share), so that a key held over its limit costs Redis a few calls per second
@@ -250,20 +286,20 @@ void RedisCounterStore::Apply(const Lease& lease, const std::vector<int64_t>& v,
         const int64_t worthwhile = std::max(ColdAllowance(s.capacity, replicas, options_.max_allowance),
                                             s.capacity / (4 * std::max<int64_t>(1, replicas)));
         const int64_t refill = static_cast<int64_t>(
-            std::ceil(static_cast<double>(worthwhile - v[1]) / s.tokens_per_ms));
+            std::ceil(static_cast<double>(worthwhile - left) / s.tokens_per_ms));
         s.empty_until_ms = now_ms + std::max<int64_t>(refill, options_.tick.count());
       }
     } else {
-      s.used = v[1];
-      s.global_left = s.capacity - v[1];
-      covered = v[1] <= s.capacity;
+      s.used = left;
+      s.global_left = s.capacity - left;
+      covered = left <= s.capacity;
       if (granted < lease.want) s.empty_until_ms = now_ms + kQuotaRecheckMs;
     }
     // Credit is re-armed only when the global budget covered every debt charged so far (a
     // quota's credit never exceeds what is known to be left).
     if (covered) {
       int64_t credit = ColdAllowance(s.capacity, replicas, options_.max_allowance);
-      if (!rate) credit = std::min(credit, s.capacity - v[1]);
+      if (!rate) credit = std::min(credit, s.capacity - left);
       s.allowance = std::max<int64_t>(0, credit - s.debt);
     }
   }
@@ -284,37 +320,13 @@ void RedisCounterStore::Retry(const Lease& lease) {
   pending_.push_back(&s);  // still queued
 }
 
-size_t RedisCounterStore::AppendSettle(const Settle& settle) {
-  const std::string key = KeyName(settle.key, settle.kind, settle.window.start);
-  const bool rate = settle.kind == LimitRule::Kind::kRate;
-  const std::string cap_s = std::to_string(settle.capacity);
-  const std::string rate_s = Number(settle.tokens_per_ms);
-  size_t commands = 0;
-  if (settle.debt > 0) {
-    const std::string debt_s = std::to_string(settle.debt);
-    const std::string expire_s = std::to_string(settle.window.end + kQuotaGraceSeconds);
-    if (rate) {
-      const std::string_view args[] = {cap_s, rate_s, "0", debt_s};
-      connection_->AppendScript(Script::kRateLease, key, args);
-    } else {
-      const std::string_view args[] = {cap_s, "0", debt_s, expire_s};
-      connection_->AppendScript(Script::kQuotaLease, key, args);
-    }
-    ++commands;
+void RedisCounterStore::BatchSettles(int64_t now_ms) {
+  for (size_t j = 0; j < settles_.size(); ++j) {
+    const Settle& st = settles_[j];
+    batch_.push_back(Lease{nullptr, -st.give_back, st.debt, st.window.start, now_ms, st.key, st.kind,
+                           st.capacity, st.tokens_per_ms, st.window.end,
+                           static_cast<int64_t>(j)});
   }
-  if (settle.give_back > 0) {
-    const std::string n = std::to_string(settle.give_back);
-    if (rate) {
-      const std::string_view args[] = {cap_s, rate_s, n};
-      connection_->AppendScript(Script::kRateReturn, key, args);
-    } else {
-      const std::string_view args[] = {n};
-      connection_->AppendScript(Script::kQuotaReturn, key, args);
-    }
-    counters_.returns.fetch_add(1, std::memory_order_relaxed);
-    ++commands;
-  }
-  return commands;
 }
 
 void RedisCounterStore::Sweep(int64_t now_ms) {
@@ -367,7 +379,10 @@ void RedisCounterStore::SettleEverything() {
       s.tokens = s.debt = s.inflight_debt = 0;
     }
   }
-  for (const Settle& settle : settles_) AppendSettle(settle);
+  batch_.clear();
+  BatchSettles(Now());
+  AppendLeaseBatches();
+  batch_.clear();
   settles_.clear();
   const std::string registry = options_.key_prefix + "replicas";
   const std::string_view leave[] = {"ZREM", registry, options_.replica_id};
