@@ -16,8 +16,13 @@ namespace tollgate::enforce {
 // At most this many rules apply to one request; further keyed limits are ignored.
 inline constexpr size_t kMaxRules = 8;
 
+// Only rules[0, size) are meaningful. The rest is left uninitialised: zeroing all kMaxRules rules
+// (512 bytes) cost more than collecting and applying the usual one to three.
 struct RuleSet {
-  std::array<ratelimit::LimitRule, kMaxRules> rules;
+  RuleSet() {}  // leaves `rules` uninitialised
+  union {
+    std::array<ratelimit::LimitRule, kMaxRules> rules;
+  };
   size_t size = 0;
 };
 
