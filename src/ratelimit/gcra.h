@@ -41,23 +41,84 @@ struct GcraResult {
   int64_t retry_after_ns = 0;  // refused: until this same request would pass; admitted: 0
 };
 
+// a·b for a, b ≥ 0, saturated at kGcraMaxSpanNs (0 when either is ≤ 0).
+inline int64_t GcraSpan(int64_t a, int64_t b) {
+  if (a <= 0 || b <= 0) return 0;
+  int64_t product = 0;  // no division: overflow is detected by the multiply
+  if (__builtin_mul_overflow(a, b, &product) || product > kGcraMaxSpanNs) return kGcraMaxSpanNs;
+  return product;
+}
+
 // Emission interval T in nanoseconds (≥ 1). `requests` ≤ 0 is treated as 1 (validation rejects it).
 int64_t EmissionIntervalNs(const RateLimit& rate);
+
+// The constants of one RateLimit that every decision on it needs: computed once (one 64-bit
+// division) and reused for the decision, its outcome and a refund, instead of per use.
+struct GcraRate {
+  int64_t interval_ns = 1;  // T = EmissionIntervalNs(rate)
+  int64_t window_ns = 1;    // tolerance + T = (burst + 1)·T, saturated
+  int64_t capacity = 1;     // burst + 1
+  bool window_exact = true;  // window_ns = capacity·T (not saturated)
+  int64_t requests = 0;     // LimitOutcome::limit
+  int64_t period_s = 0;     // LimitOutcome::window_seconds = PeriodSeconds(per)
+};
+GcraRate CompileRate(const RateLimit& rate);
 
 // Decides a request of `cost` at `now` given state `tat` (0 for a new key). `cost` ≥ 1 consumes;
 // `cost` 0 is a pure inspection (always allowed, TAT unchanged except that a TAT in the past reads
 // as `now`), used to report a rule's state without touching it. Pure; no side effects.
+inline GcraResult Gcra(int64_t tat, int64_t now, const GcraRate& rate, int64_t cost) {
+  const int64_t t = rate.interval_ns;
+  const int64_t base = tat > now ? tat : now;
+  const int64_t span = GcraSpan(cost, t);
+  const int64_t new_tat = base + span;
+  const int64_t allow_at = new_tat - rate.window_ns;  // earliest `now` at which this request passes
+  GcraResult r;
+  if (now < allow_at) {
+    r.allowed = false;
+    r.tat = tat;
+    r.remaining = 0;
+    r.reset_ns = base - now;
+    r.retry_after_ns = allow_at - now;
+    return r;
+  }
+  r.allowed = true;
+  r.tat = new_tat;
+  // (now + window − new_tat) / T. On a full bucket (base = now) without saturated spans that is
+  // exactly capacity − cost: no division on the most common path.
+  r.remaining = base == now && rate.window_exact && span < kGcraMaxSpanNs
+                    ? rate.capacity - (span == 0 ? 0 : cost)
+                    : (now + rate.window_ns - new_tat) / t;
+  r.reset_ns = new_tat - now;
+  r.retry_after_ns = 0;
+  return r;
+}
 GcraResult Gcra(int64_t tat, int64_t now, const RateLimit& rate, int64_t cost);
 
 // Undoes an admitted request of `cost`: returns the TAT as if it had never been admitted. Commutes
 // with other admissions on the same key, so it is correct even if other requests came in between
 // (a result ≤ now simply means "full"). Used for all-or-nothing decisions over several limits.
+inline int64_t GcraRefund(int64_t tat, const GcraRate& rate, int64_t cost) {
+  return tat - GcraSpan(cost, rate.interval_ns);
+}
 int64_t GcraRefund(int64_t tat, const RateLimit& rate, int64_t cost);
 
 // True when a key in state `tat` is indistinguishable from a new one at `now` (can be forgotten).
 inline bool GcraIdle(int64_t tat, int64_t now) { return tat <= now; }
 
 // The LimitOutcome of a GCRA decision (times rounded up to whole milliseconds, degraded = false).
+inline LimitOutcome RateOutcome(const GcraResult& result, const GcraRate& rate) {
+  auto ceil_ms = [](int64_t ns) { return ns <= 0 ? 0 : (ns + kNsPerMs - 1) / kNsPerMs; };
+  LimitOutcome out;
+  out.allowed = result.allowed;
+  out.limit = rate.requests;
+  out.remaining = result.remaining;
+  out.reset_ms = ceil_ms(result.reset_ns);
+  out.retry_after_ms = ceil_ms(result.retry_after_ns);
+  out.window_seconds = rate.period_s;
+  out.degraded = false;
+  return out;
+}
 LimitOutcome RateOutcome(const GcraResult& result, const RateLimit& rate);
 
 }  // namespace tollgate::ratelimit
