@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace tollgate::ratelimit {
 namespace {
 
@@ -177,6 +179,70 @@ TEST(Gcra, RateOutcomeMapsToTheHeadersFields) {
   GcraResult refused;
   refused.retry_after_ns = 1;  // rounds up: never tell a client to retry too early
   EXPECT_EQ(RateOutcome(refused, r).retry_after_ms, 1);
+}
+
+// The arithmetic as gcra.h states it, written the plain way (a division wherever the formula has
+// one), to check the precompiled path against.
+GcraResult Reference(int64_t tat, int64_t now, const RateLimit& rate, int64_t cost) {
+  auto span = [](int64_t a, int64_t b) -> int64_t {
+    if (a <= 0 || b <= 0) return 0;
+    if (a > kGcraMaxSpanNs / b) return kGcraMaxSpanNs;
+    return std::min(a * b, kGcraMaxSpanNs);
+  };
+  const int64_t t = std::max<int64_t>(1, PeriodSeconds(rate.per) * kSec / std::max<int64_t>(1, rate.requests));
+  const int64_t window = span(std::max<int64_t>(0, rate.burst) + 1, t);
+  const int64_t base = std::max(tat, now);
+  const int64_t new_tat = base + span(cost, t);
+  GcraResult r;
+  if (now < new_tat - window) {
+    r.tat = tat;
+    r.reset_ns = base - now;
+    r.retry_after_ns = new_tat - window - now;
+    return r;
+  }
+  r.allowed = true;
+  r.tat = new_tat;
+  r.remaining = (now + window - new_tat) / t;
+  r.reset_ns = new_tat - now;
+  return r;
+}
+
+TEST(Gcra, CompiledRateDecidesExactlyAsTheStatedFormulas) {
+  const RateLimit rates[] = {{1, Period::kSecond, 0},          {3, Period::kSecond, 2},
+                             {100, Period::kMinute, 9},        {7, Period::kHour, 0},
+                             {1, Period::kDay, 4'000'000'000'000}, {1'000'000'000, Period::kSecond, 1'000'000'000},
+                             {1'000'000'000, Period::kDay, 999'999'999}};
+  const int64_t costs[] = {0, 1, 2, 7, 1'000'000'000'000};
+  const int64_t offsets[] = {-kSec, -1, 0, 1, 333'333'333, 59 * kSec, 86'400 * kSec};
+  for (const RateLimit& rate : rates) {
+    const GcraRate compiled = CompileRate(rate);
+    EXPECT_EQ(compiled.interval_ns, EmissionIntervalNs(rate));
+    for (int64_t cost : costs) {
+      for (int64_t offset : offsets) {
+        const int64_t tat = offset < 0 ? 0 : kT0 + offset;  // 0 = a new key
+        const GcraResult want = Reference(tat, kT0, rate, cost);
+        for (const GcraResult& got : {Gcra(tat, kT0, compiled, cost), Gcra(tat, kT0, rate, cost)}) {
+          SCOPED_TRACE(::testing::Message() << rate.requests << "/" << PeriodSeconds(rate.per)
+                                            << "s burst " << rate.burst << " cost " << cost
+                                            << " tat +" << offset);
+          EXPECT_EQ(got.allowed, want.allowed);
+          EXPECT_EQ(got.tat, want.tat);
+          EXPECT_EQ(got.remaining, want.remaining);
+          EXPECT_EQ(got.reset_ns, want.reset_ns);
+          EXPECT_EQ(got.retry_after_ns, want.retry_after_ns);
+        }
+        if (want.allowed) {
+          EXPECT_EQ(GcraRefund(want.tat, compiled, cost), GcraRefund(want.tat, rate, cost));
+        }
+      }
+    }
+    const GcraResult g = Gcra(0, kT0, rate, 1);
+    const LimitOutcome a = RateOutcome(g, compiled);
+    const LimitOutcome b = RateOutcome(g, rate);
+    EXPECT_EQ(a.limit, b.limit);
+    EXPECT_EQ(a.window_seconds, b.window_seconds);
+    EXPECT_EQ(a.reset_ms, b.reset_ms);
+  }
 }
 
 }  // namespace

@@ -92,6 +92,54 @@ TEST(LocalCounterStore, RulesAfterTheRefusalAreDescribedWithoutBeingConsumed) {
   EXPECT_EQ(s.size(), 2u) << "inspecting a new key stores nothing";
 }
 
+TEST(LocalCounterStore, TwoRulesOnOneKeyShareOneCounter) {
+  LocalCounterStore s;
+  const RateLimit r{4, Period::kHour, 3};  // capacity 4
+  const LimitRule rules[] = {Rate(70, r), Rate(70, r)};
+  LimitOutcome out[2];
+  ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
+  EXPECT_EQ(out[0].remaining, 3);
+  EXPECT_EQ(out[1].remaining, 2) << "the second rule sees what the first took";
+  ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
+  EXPECT_EQ(out[1].remaining, 0);
+  EXPECT_FALSE(s.Acquire(rules, 1, kT0, out));
+}
+
+TEST(LocalCounterStore, RulesWhoseKeysShareAShardAreDecidedTogether) {
+  // Keys 5, 69 and 133 are equal modulo 64, the number of shards: they share one.
+  LocalCounterStore s;
+  const RateLimit r{2, Period::kHour, 1};
+  const Quota q{3, QuotaAnchor::kCalendar, "UTC"};
+  const LimitRule rules[] = {Rate(5, r), QuotaRule(69, q), Rate(133, r)};
+  LimitOutcome out[3];
+  ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
+  ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
+  EXPECT_EQ(out[0].remaining, 0);
+  EXPECT_EQ(out[1].remaining, 1);
+  EXPECT_FALSE(s.Acquire(rules, 1, kT0, out));
+  EXPECT_EQ(s.QuotaUsed(rules[1], kT0), 2) << "the refused request was not counted";
+}
+
+TEST(LocalCounterStore, AQuotaWindowComputedDuringACallChargesEveryRuleOnce) {
+  // A quota key's first request, and its first request of a new month, compute the window: the
+  // rules before it must not be charged twice.
+  LocalCounterStore s;
+  const RateLimit r{10, Period::kHour, 9};
+  const Quota q{100, QuotaAnchor::kCalendar, "Europe/Paris"};
+  const LimitRule rules[] = {Rate(80, r), QuotaRule(81, q), Rate(82, r)};
+  LimitOutcome out[3];
+  ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
+  EXPECT_EQ(out[0].remaining, 9);
+  EXPECT_EQ(out[1].remaining, 99);
+  EXPECT_EQ(out[2].remaining, 9);
+  const int64_t next_month = kT0 + 40LL * 86'400'000;  // the rates are full again by then
+  ASSERT_TRUE(s.Acquire(rules, 1, next_month, out));
+  EXPECT_EQ(out[0].remaining, 9);
+  EXPECT_EQ(out[1].remaining, 99) << "a new month starts from zero";
+  EXPECT_EQ(out[2].remaining, 9);
+  EXPECT_EQ(s.QuotaUsed(rules[1], next_month), 1);
+}
+
 TEST(LocalCounterStore, QuotaCountsAndResetsExactlyAtTheMonthBoundary) {
   LocalCounterStore s;
   const Quota q{3, QuotaAnchor::kCalendar, "UTC"};
