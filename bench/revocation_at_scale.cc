@@ -92,19 +92,21 @@ bool Seed(const std::string& path, long keys, long apps, long apis) {
             Exec(db,
                  "INSERT INTO plans (id, name, rate_requests, rate_per, rate_burst, created_at)"
                  " VALUES ('gold', 'Gold', 1000, 'second', 100, 1)");
+  // Binds "<prefix><i>" as the first parameter.
+  auto named = [](const char* prefix) {
+    return [prefix](sqlite3_stmt* st, long i) { Text(st, 1, prefix + std::to_string(i)); };
+  };
   ok = ok && Insert(db,
                     "INSERT INTO apis (id, name, version, context, upstream, lifecycle,"
                     " created_at, updated_at) VALUES (?1, ?1, 'v1', '/' || ?1 || '/v1',"
                     " 'http://upstream', 'PUBLISHED', 1, 1)",
-                    apis, [](sqlite3_stmt* st, long i) { Text(st, 1, "api" + std::to_string(i)); });
+                    apis, named("api"));
   ok = ok && Insert(db,
                     "INSERT INTO api_resources (api_id, position, method, path, auth)"
                     " VALUES (?1, 0, 'GET', '/items/{id}', 'apiKey')",
-                    apis, [](sqlite3_stmt* st, long i) { Text(st, 1, "api" + std::to_string(i)); });
-  ok = ok && Insert(db,
-                    "INSERT INTO applications (id, name, owner, created_at)"
-                    " VALUES (?1, ?1, 'dev', 1)",
-                    apps, [](sqlite3_stmt* st, long i) { Text(st, 1, "app" + std::to_string(i)); });
+                    apis, named("api"));
+  ok = ok && Insert(db, "INSERT INTO applications (id, name, owner, created_at) VALUES (?1, ?1, 'dev', 1)",
+                    apps, named("app"));
   ok = ok && Insert(db,
                     "INSERT INTO subscriptions (id, application_id, api_id, plan, status,"
                     " created_at) VALUES ('sub' || ?1, ?1, ?2, 'Gold', 'ACTIVE', 1)",

@@ -545,29 +545,23 @@ std::shared_ptr<const Snapshot> Snapshot::Patch(const SnapshotChanges& changes) 
     o.subscriptions.insert_or_assign(SubscriptionKey(*app, api->second), std::move(compiled));
   }
 
-  // Credentials other than keys: each names its application.
-  auto credential = [&](StringMap<std::optional<uint32_t>>& overlay, const std::string& name,
-                        const std::string* application_id) {
-    std::optional<uint32_t> app;
-    if (application_id != nullptr) app = s->ApplicationIndex(*application_id);
-    overlay.insert_or_assign(name, app);
+  // Credentials other than keys, by the name the decider looks them up by: each touched name
+  // maps to the application its current row names, or to nothing when the row is gone.
+  auto credentials = [&](const std::vector<std::string>& touched, const auto& rows, auto name_of,
+                         StringMap<std::optional<uint32_t>>& overlay) {
+    StringMap<const std::string*> application_of;
+    for (const auto& row : rows) application_of.emplace(name_of(row), &row.application_id);
+    for (const std::string& name : touched) {
+      auto it = application_of.find(name);
+      overlay.insert_or_assign(
+          name, it == application_of.end() ? std::nullopt : s->ApplicationIndex(*it->second));
+    }
   };
-  StringMap<const std::string*> mesh_rows;
-  for (const MeshIdentity& m : changes.mesh_identities) {
-    mesh_rows.emplace(m.principal, &m.application_id);
-  }
-  for (const std::string& principal : changes.mesh_principals) {
-    auto row = mesh_rows.find(principal);
-    credential(o.mesh, principal, row == mesh_rows.end() ? nullptr : row->second);
-  }
-  StringMap<const std::string*> client_rows;
-  for (const OAuthClient& c : changes.oauth_clients) {
-    client_rows.emplace(c.client_id, &c.application_id);
-  }
-  for (const std::string& client_id : changes.oauth_client_ids) {
-    auto row = client_rows.find(client_id);
-    credential(o.oauth_clients, client_id, row == client_rows.end() ? nullptr : row->second);
-  }
+  credentials(changes.mesh_principals, changes.mesh_identities,
+              [](const MeshIdentity& m) -> const std::string& { return m.principal; }, o.mesh);
+  credentials(changes.oauth_client_ids, changes.oauth_clients,
+              [](const OAuthClient& c) -> const std::string& { return c.client_id; },
+              o.oauth_clients);
 
   StringMap<bool> revoked_rows;
   for (const RevokedToken& token : changes.revoked_tokens) revoked_rows.emplace(token.jti, true);
