@@ -19,7 +19,8 @@
 # See open_loop for the two arrival modes (OPEN=spread, the default, or OPEN=burst with CLIENTS
 # connections, h2load's plain --rps).
 # Environment: OPEN (spread), PEAK_CLIENTS (2), PEAK_STREAMS (64), STREAMS (open loop, per
-# connection: 256), WARMUP (seconds, 1), KEEP_LOGS=DIR (copy the per-call logs there).
+# connection: 256), WARMUP (seconds, 1), KEEP_LOGS=DIR (copy the per-call logs there),
+# RATES="1000 2000 4000" (then also open loop at these fixed rates for both servers).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
@@ -94,6 +95,8 @@ h2() {  # h2load against port $1 with the Check body; rest: h2load flags. CPU (u
   /usr/bin/time -f '%U %S %e' -o "$WORK/time" taskset -c 1 h2load -d "$BODY" \
     -H 'content-type: application/grpc' -H 'te: trailers' "${@:2}" "http://127.0.0.1:$1$CHECK_PATH"
 }
+# Time the server's threads spent runnable but waiting for the CPU (ms, /proc/PID/task/*/schedstat).
+wait_ms() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{w += $2} END {printf "%.0f", w / 1e6}'; }
 h2_cpu() { awk '{printf "%.0f", ($1 + $2) * 100 / $3}' "$WORK/time"; }
 
 # Closed loop: → "<calls/s> <server CPU µs per call> <h2load CPU %>"
@@ -111,7 +114,8 @@ peak() {  # $1 port, $2 pid
 }
 
 # Open loop at $3 calls/s in all: → "<p50> <p90> <p99> <p99.9> <achieved/s> <max in flight>
-# <calls started in the same ms p50/p99> <h2load CPU %> <server CPU µs per call>"
+# <calls started in the same ms p50/p99> <h2load CPU %> <server CPU µs per call>
+# <server run-queue wait, ms per second>"
 # h2load's --rps timer fires every max(10 ms, 1/rps) per client and starts all calls then due at
 # once, and every client's timer starts when its connection is up. OPEN=burst: CLIENTS connections
 # for -D seconds, so at R calls/s they arrive as R/100 calls every 10 ms. OPEN=spread (default):
@@ -120,8 +124,8 @@ peak() {  # $1 port, $2 pid
 # connection makes its share of R × (WARMUP + SECONDS) calls (-n), and calls started in the first
 # WARMUP seconds or in the last 0.2 s (ramp-down) are left out of the figures.
 open_loop() {  # $1 port, $2 pid, $3 rate, $4 name
-  local before after clients
-  before=$(cpu_ms "$2")
+  local before after clients wait0 wait1 t0 t1
+  before=$(cpu_ms "$2"); wait0=$(wait_ms "$2"); t0=$(date +%s.%N)
   if [ "${OPEN:-spread}" = burst ]; then
     clients=$CLIENTS
     h2 "$1" -c "$clients" -m "$STREAMS" --rps "$(awk -v r="$3" -v c="$clients" 'BEGIN {printf "%.3f", r / c}')" \
@@ -133,12 +137,13 @@ open_loop() {  # $1 port, $2 pid, $3 rate, $4 name
       -n "$(awk -v r="$3" -v s="$SECS" -v w="$WARMUP" -v c="$clients" 'BEGIN {printf "%d", int(r * (s + w) / c) * c}')" \
       --log-file "$WORK/$4.tsv" >"$WORK/$4.out"
   fi
-  after=$(cpu_ms "$2")
+  after=$(cpu_ms "$2"); wait1=$(wait_ms "$2"); t1=$(date +%s.%N)
   grep -q ' 0 failed, 0 errored' "$WORK/$4.out" || { cat "$WORK/$4.out" >&2; exit 1; }
   [ -z "${KEEP_LOGS:-}" ] || { mkdir -p "$KEEP_LOGS"; cp "$WORK/$4.tsv" "$KEEP_LOGS/"; }
-  python3 - "$WORK/$4.tsv" "$(h2_cpu)" "$before" "$after" "$3" "$WARMUP" "$SECS" "${OPEN:-spread}" <<'EOF'
+  python3 - "$WORK/$4.tsv" "$(h2_cpu)" "$before" "$after" "$3" "$WARMUP" "$SECS" "${OPEN:-spread}" \
+    "$(awk -v a="$wait0" -v b="$wait1" -v s="$t0" -v e="$t1" 'BEGIN {printf "%.0f", (b - a) / (e - s)}')" <<'EOF'
 import sys, collections
-path, cpu, (before, after, rate, warm, secs), mode = sys.argv[1], sys.argv[2], map(float, sys.argv[3:8]), sys.argv[8]
+path, cpu, (before, after, rate, warm, secs), mode, waited = sys.argv[1], sys.argv[2], map(float, sys.argv[3:8]), sys.argv[8], sys.argv[9]
 rows = [tuple(map(int, l.split('\t')[:3])) for l in open(path)]
 calls = len(rows)  # all of them, warm-up included (burst mode logs only the -D window)
 if mode != 'burst':  # drop the warm-up and the ramp-down
@@ -158,7 +163,7 @@ for _, d in events:
 ms = collections.Counter(r[0] // 1000 for r in rows)  # calls started in the same millisecond
 burst = sorted(ms[r[0] // 1000] for r in rows)
 print(q(lat, .5), q(lat, .9), q(lat, .99), q(lat, .999), round(len(rows) / span), top,
-      f'{q(burst, .5)}/{q(burst, .99)}', cpu, f'{(after - before) * 1000 / calls:.1f}',
+      f'{q(burst, .5)}/{q(burst, .99)}', cpu, f'{(after - before) * 1000 / calls:.1f}', waited,
       'non-200:' + str(bad) if bad else '')
 EOF
 }
@@ -176,10 +181,15 @@ for r in $(seq "$ROUNDS"); do
     "empty $e1 · $ec1 · $eh1 / tollgate $t1 · $tc1 · $th1 / empty $e2 · $ec2 · $eh2 ($(uptime | sed 's/.*load/load/'))"
   TP+=("$t1"); EP+=("$e1" "$e2")
   he=$(( (e1 + e2) / 4 )); ht=$(( t1 / 2 ))
-  echo "  open loop at half peak: p50 p90 p99 p99.9 (µs), achieved/s, max in flight, calls started in the same ms p50/p99, h2load CPU %, server CPU µs/call"
+  echo "  open loop at half peak: p50 p90 p99 p99.9 (µs), achieved/s, max in flight, calls started in the same ms p50/p99, h2load CPU %, server CPU µs/call, server run-queue wait ms/s"
   read -r -a a < <(open_loop "$EMPTY_PORT" "$EMPTY_PID" "$he" "r$r-empty1"); echo "  empty    @ $he/s: ${a[*]}"; E99+=("${a[2]}")
   read -r -a a < <(open_loop "$GRPC" "$TG_PID" "$ht" "r$r-tollgate"); echo "  tollgate @ $ht/s: ${a[*]}"; T99+=("${a[2]}")
   read -r -a a < <(open_loop "$EMPTY_PORT" "$EMPTY_PID" "$he" "r$r-empty2"); echo "  empty    @ $he/s: ${a[*]}"; E99+=("${a[2]}")
+done
+# Fixed rates for both (RATES="1000 2000 4000"): where the p99 crosses 1 ms.
+for rate in ${RATES:-}; do
+  read -r -a a < <(open_loop "$EMPTY_PORT" "$EMPTY_PID" "$rate" "fixed$rate-empty"); echo "  empty    @ $rate/s: ${a[*]}"
+  read -r -a a < <(open_loop "$GRPC" "$TG_PID" "$rate" "fixed$rate-tollgate"); echo "  tollgate @ $rate/s: ${a[*]}"
 done
 echo "median peak: tollgate $(median "${TP[@]}") calls/s, empty $(median "${EP[@]}") calls/s;" \
   "median p99 at half peak: tollgate $(median "${T99[@]}") µs (${T99[*]}), empty $(median "${E99[@]}") µs (${E99[*]})"
