@@ -20,7 +20,9 @@
 # connections, h2load's plain --rps).
 # Environment: OPEN (spread), PEAK_CLIENTS (2), PEAK_STREAMS (64), STREAMS (open loop, per
 # connection: 256), WARMUP (seconds, 1), KEEP_LOGS=DIR (copy the per-call logs there),
-# RATES="1000 2000 4000" (then also open loop at these fixed rates for both servers).
+# RATES="1000 2000 4000" (then also open loop at these fixed rates for both servers), SCHED=RATE
+# (then Tollgate once more at RATE under `perf sched record -a`: run time per task on each core and
+# the wake-up-to-running delays of Tollgate's threads and of h2load).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
@@ -191,6 +193,27 @@ for rate in ${RATES:-}; do
   read -r -a a < <(open_loop "$EMPTY_PORT" "$EMPTY_PID" "$rate" "fixed$rate-empty"); echo "  empty    @ $rate/s: ${a[*]}"
   read -r -a a < <(open_loop "$GRPC" "$TG_PID" "$rate" "fixed$rate-tollgate"); echo "  tollgate @ $rate/s: ${a[*]}"
 done
+# SCHED=RATE: one more open-loop run of Tollgate at RATE under `perf sched record -a`, then what ran
+# on each core and how long Tollgate's threads and h2load waited from wake-up to running.
+if [ -n "${SCHED:-}" ]; then
+  perf sched record -a -o "$WORK/sched.data" >/dev/null 2>&1 &
+  PERF_PID=$!; PIDS+=($PERF_PID)
+  sleep 1
+  read -r -a a < <(open_loop "$GRPC" "$TG_PID" "$SCHED" "sched-tollgate")
+  kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true
+  echo "perf sched, tollgate @ $SCHED/s: ${a[*]}"
+  for cpu in 0 1; do
+    perf sched timehist -i "$WORK/sched.data" -C "$cpu" 2>/dev/null >"$WORK/timehist$cpu"
+    echo "  core $cpu, run time by task: $(awk 'NR > 3 {sub(/\[.*/, "", $3); t[$3] += $6} END {for (k in t) printf "%.0f ms %s\n", t[k], k}' \
+      "$WORK/timehist$cpu" | sort -rn | head -6 | paste -sd, | sed 's/,/, /g')"
+  done
+  delays() {  # $1 file, $2 task pattern → wake-up-to-run delay percentiles (µs)
+    awk -v pat="$2" 'NR > 3 && $3 ~ pat {print $5 * 1000}' "$1" | sort -n |
+      awk '{a[NR] = $1; if ($1 > 1000) c++} END {if (NR) printf "%d switch-ins, p50 %d, p99 %d, max %d µs, %d over 1 ms", NR, a[int(NR * .5) + 1], a[int(NR * .99) + 1], a[NR], c}'
+  }
+  echo "  tollgate's threads (core 0), wake-up to running: $(delays "$WORK/timehist0" "/$TG_PID\\]")"
+  echo "  h2load (core 1), wake-up to running: $(delays "$WORK/timehist1" "^h2load\\[")"
+fi
 echo "median peak: tollgate $(median "${TP[@]}") calls/s, empty $(median "${EP[@]}") calls/s;" \
   "median p99 at half peak: tollgate $(median "${T99[@]}") µs (${T99[*]}), empty $(median "${E99[@]}") µs (${E99[*]})"
 echo "$(date -u +%FT%TZ) $(uptime)"
