@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# gRPC Check latency at half of peak, driven by h2load (nghttp2-client, a C HTTP/2 client that costs
-# a few µs of CPU per call) instead of bench/grpc_load.cc (100-230 µs per call, which saturates its
-# own core at half of the servers' peak). Same servers as bench/grpc_authz.sh: Tollgate's ext_authz
+# gRPC Check latency at half of peak, driven by h2load (nghttp2-client, a C HTTP/2 client: 10-30 µs
+# of CPU per call at 10k calls/s and more) instead of bench/grpc_load.cc (100-230 µs per call, which
+# saturates its own core at half of the servers' peak). Same servers as bench/grpc_authz.sh: Tollgate's ext_authz
 # (`serve --demo`, --threads 1) and the empty Check handler (bench/empty_authz_server.cc), both on
 # core 0; h2load on core 1. A gRPC unary call is a plain HTTP/2 POST: body = the 5-byte gRPC prefix
 # + a serialized CheckRequest (written by `grpc_load --dump-request`, with the demo key), headers
@@ -97,18 +97,18 @@ h2() {  # h2load against port $1 with the Check body; rest: h2load flags. CPU (u
   /usr/bin/time -f '%U %S %e' -o "$WORK/time" taskset -c 1 h2load -d "$BODY" \
     -H 'content-type: application/grpc' -H 'te: trailers' "${@:2}" "http://127.0.0.1:$1$CHECK_PATH"
 }
-# Time the server's threads spent runnable but waiting for the CPU (ms, /proc/PID/task/*/schedstat).
+# Time the server's threads spent runnable but waiting for the CPU (ms, /proc/PID/task/*/schedstat),
+# behind other processes or behind each other (all of them are pinned to core 0).
 wait_ms() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{w += $2} END {printf "%.0f", w / 1e6}'; }
 h2_cpu() { awk '{printf "%.0f", ($1 + $2) * 100 / $3}' "$WORK/time"; }
 
 # Closed loop: → "<calls/s> <server CPU µs per call> <h2load CPU %>"
 peak() {  # $1 port, $2 pid
-  local before after out rps n
+  local before after out rps
   before=$(cpu_ms "$2")
   out=$(h2 "$1" -c "$PEAK_CLIENTS" -m "$PEAK_STREAMS" -D "$SECS" --warm-up-time "$WARMUP")
   after=$(cpu_ms "$2")
   rps=$(sed -n 's/^finished in .*s, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
-  n=$(sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p' <<<"$out")
   grep -q ' 0 failed, 0 errored' <<<"$out" || { echo "$out" >&2; exit 1; }
   # server CPU over warm-up + measurement, divided by the calls of both (same rate assumed)
   awk -v r="$rps" -v b="$before" -v a="$after" -v s="$SECS" -v w="$WARMUP" -v c="$(h2_cpu)" \
