@@ -7,7 +7,11 @@
 //
 //   grpc_load --target 127.0.0.1:9191 [--channels 2] [--inflight 64] [--seconds 5] [--warmup 1]
 //             [--rate 0] [--open-engine cq|callback] [--key tg_…] [--host api.example.com]
-//             [--path /petstore/v1/pets]
+//             [--path /petstore/v1/pets] [--dump-request FILE]
+//
+// --dump-request FILE writes the CheckRequest as one gRPC message (1-byte flag 0, 4-byte big-endian
+// length, the serialized message) to FILE and exits without calling anything: the body for a
+// plain HTTP/2 client such as h2load (bench/grpc_h2load.sh).
 //
 // Prints one line: calls, calls/s, ok/denied/error counts, p50/p90/p99/p99.9 in microseconds, and
 // the generator's own CPU (client_cpu_pct of one core over the run; above ~70 % its own queueing
@@ -53,6 +57,7 @@ struct Options {
   std::string key = "tg_bench";
   std::string host = "api.example.com";
   std::string path = "/petstore/v1/pets";
+  std::string dump_request;  // file to write the gRPC-framed request to, then exit
 };
 
 // Latencies in whole microseconds up to 1 s, one bucket each; more goes to the last.
@@ -331,11 +336,27 @@ int main(int argc, char** argv) {
       o.host = value;
     else if (flag == "--path")
       o.path = value;
+    else if (flag == "--dump-request")
+      o.dump_request = value;
     else {
       std::fprintf(stderr, "unknown flag %s (see the comment at the top of grpc_load.cc)\n",
                    flag.c_str());
       return 2;
     }
+  }
+  if (!o.dump_request.empty()) {
+    const std::string message = MakeRequest(o).SerializeAsString();
+    const auto size = static_cast<uint32_t>(message.size());
+    const char prefix[5] = {0, static_cast<char>(size >> 24), static_cast<char>(size >> 16),
+                            static_cast<char>(size >> 8), static_cast<char>(size)};
+    std::FILE* out = std::fopen(o.dump_request.c_str(), "wb");
+    if (out == nullptr || std::fwrite(prefix, 1, 5, out) != 5 ||
+        std::fwrite(message.data(), 1, message.size(), out) != message.size() ||
+        std::fclose(out) != 0) {
+      std::fprintf(stderr, "cannot write %s\n", o.dump_request.c_str());
+      return 1;
+    }
+    return 0;
   }
   Load load(o);
   load.Run();
