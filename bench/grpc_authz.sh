@@ -18,15 +18,7 @@ BIN="$BUILD/src/cli/tollgate"
 LOAD="$BUILD/bench/grpc_load"
 EMPTY="$BUILD/bench/empty_authz_server"
 source "$ROOT/bench/lib.sh"
-HTTP=$(free_port); GRPC=$(free_port); AUTHZ=$(free_port); EMPTY_PORT=$(free_port)
-
-TOLLGATE_ADMIN_PASSWORD=bench taskset -c 0 "$BIN" serve --demo --data "$WORK/data" --listen 127.0.0.1 \
-  --http-port "$HTTP" --grpc-port "$GRPC" --authz-port "$AUTHZ" --threads 1 >"$WORK/tg.log" 2>&1 &
-TG_PID=$!; PIDS+=($TG_PID)
-taskset -c 0 "$EMPTY" "$EMPTY_PORT" >"$WORK/empty.log" 2>&1 &
-EMPTY_PID=$!; PIDS+=($EMPTY_PID)
-for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/healthz" 2>/dev/null && break; sleep 0.1; done
-KEY=$(grep -o 'demo api key: tg_[^ ]*' "$WORK/tg.log" | sed 's/demo api key: //')
+start_grpc_servers
 
 # $1 port, $2 pid, rest: extra grpc_load flags → "<calls/s> <p99 µs> <cpu µs per call>"
 run() {

@@ -39,16 +39,7 @@ EMPTY="$BUILD/bench/empty_authz_server"
 CHECK_PATH=/envoy.service.auth.v3.Authorization/Check
 command -v h2load >/dev/null || { echo "h2load not found (Debian: apt-get install nghttp2-client)" >&2; exit 1; }
 source "$ROOT/bench/lib.sh"
-HTTP=$(free_port); GRPC=$(free_port); AUTHZ=$(free_port); EMPTY_PORT=$(free_port)
-
-TOLLGATE_ADMIN_PASSWORD=bench taskset -c 0 "$BIN" serve --demo --data "$WORK/data" --listen 127.0.0.1 \
-  --http-port "$HTTP" --grpc-port "$GRPC" --authz-port "$AUTHZ" --threads 1 >"$WORK/tg.log" 2>&1 &
-TG_PID=$!; PIDS+=($TG_PID)
-taskset -c 0 "$EMPTY" "$EMPTY_PORT" >"$WORK/empty.log" 2>&1 &
-EMPTY_PID=$!; PIDS+=($EMPTY_PID)
-wait_http "http://127.0.0.1:$HTTP/healthz"
-KEY=$(grep -o 'demo api key: tg_[^ ]*' "$WORK/tg.log" | sed 's/demo api key: //')
-[ -n "$KEY" ] || { echo "no demo key in the log" >&2; exit 1; }
+start_grpc_servers
 
 # The request body: the same CheckRequest grpc_load sends (api.example.com, /petstore/v1/pets,
 # ≈ 1 KB of headers, the key in `apikey`), gRPC-framed.

@@ -19,3 +19,18 @@ cpu_ms() {  # utime+stime (ms) of the given processes, all their threads
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# The two gRPC Check servers of the bench scripts, both pinned to core 0: `tollgate serve --demo`
+# (one gRPC thread) and the empty handler. Needs BIN and EMPTY; sets HTTP, GRPC, AUTHZ,
+# EMPTY_PORT, TG_PID, EMPTY_PID and KEY (the demo API key).
+start_grpc_servers() {
+  HTTP=$(free_port); GRPC=$(free_port); AUTHZ=$(free_port); EMPTY_PORT=$(free_port)
+  TOLLGATE_ADMIN_PASSWORD=bench taskset -c 0 "$BIN" serve --demo --data "$WORK/data" --listen 127.0.0.1 \
+    --http-port "$HTTP" --grpc-port "$GRPC" --authz-port "$AUTHZ" --threads 1 >"$WORK/tg.log" 2>&1 &
+  TG_PID=$!; PIDS+=($TG_PID)
+  taskset -c 0 "$EMPTY" "$EMPTY_PORT" >"$WORK/empty.log" 2>&1 &
+  EMPTY_PID=$!; PIDS+=($EMPTY_PID)
+  wait_http "http://127.0.0.1:$HTTP/healthz"
+  KEY=$(grep -o 'demo api key: tg_[^ ]*' "$WORK/tg.log" | sed 's/demo api key: //')
+  [ -n "$KEY" ] || { echo "no demo key in the log" >&2; exit 1; }
+}
