@@ -59,10 +59,14 @@ uint64_t SubscriptionKey(uint32_t application, uint32_t api) {
   return (static_cast<uint64_t>(application) << 32) | api;
 }
 
+CompiledRate MakeRate(const RateLimit& rate, std::string name, uint64_t key) {
+  return {rate, std::move(name), key, ratelimit::CompileRate(rate)};
+}
+
 CompiledPlanLimits PlanLimits(const Plan* plan, uint64_t rate_key, uint64_t quota_key) {
   CompiledPlanLimits out;
   if (plan == nullptr) return out;
-  if (plan->rate) out.rate = CompiledRate{*plan->rate, plan->name, rate_key};
+  if (plan->rate) out.rate = MakeRate(*plan->rate, plan->name, rate_key);
   if (plan->quota) out.quota = CompiledQuota{*plan->quota, plan->name, quota_key};
   return out;
 }
@@ -95,8 +99,8 @@ std::optional<CompiledKeyedLimit> CompileKeyed(const Api& api, size_t index, con
       return std::nullopt;
     }
   }
-  c.rate = CompiledRate{k.rate, k.key,
-                        LimitKey("api", api.id, "keyed:" + std::to_string(index) + ":" + k.key)};
+  c.rate = MakeRate(k.rate, k.key,
+                        LimitKey("api", api.id, "keyed:" + std::to_string(index) + ":" + k.key));
   return c;
 }
 
@@ -211,7 +215,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(const SnapshotData& data, int64_
     }
     c.default_version = api.is_default_version;
     if (api.backend_rate) {
-      c.backend_rate = CompiledRate{*api.backend_rate, "api", ApiBackendKey(api.id)};
+      c.backend_rate = MakeRate(*api.backend_rate, "api", ApiBackendKey(api.id));
     }
     for (size_t i = 0; i < api.keyed_limits.size(); ++i) {
       if (auto k = CompileKeyed(api, i, api.keyed_limits[i])) c.keyed_limits.push_back(std::move(*k));

@@ -21,6 +21,7 @@
 
 #include "core/model.h"
 #include "core/path_template.h"
+#include "ratelimit/gcra.h"
 
 namespace tollgate::enforce {
 
@@ -47,6 +48,7 @@ struct CompiledRate {
   RateLimit rate;
   std::string name;
   uint64_t key = 0;
+  ratelimit::GcraRate gcra;  // `rate`'s GCRA constants (CompileRate), computed once at build
 };
 struct CompiledQuota {
   Quota quota;

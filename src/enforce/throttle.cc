@@ -14,10 +14,10 @@ namespace {
 
 using ratelimit::LimitRule;
 
-// Appends a rule unless the set is full; `rate` or `quota` says which kind it is.
-void Add(RuleSet& set, uint64_t key, const RateLimit* rate, const Quota* quota, int64_t anchor,
-         bool fail_open, std::string_view name) {
-  if (set.size == kMaxRules) return;
+// Appends a rule unless the set is full (then nullptr); `rate` or `quota` says which kind it is.
+LimitRule* Add(RuleSet& set, uint64_t key, const RateLimit* rate, const Quota* quota,
+               int64_t anchor, bool fail_open, std::string_view name) {
+  if (set.size == kMaxRules) return nullptr;
   LimitRule& rule = set.rules[set.size++];
   rule = LimitRule{};
   rule.kind = rate != nullptr ? LimitRule::Kind::kRate : LimitRule::Kind::kQuota;
@@ -27,10 +27,12 @@ void Add(RuleSet& set, uint64_t key, const RateLimit* rate, const Quota* quota, 
   rule.anchor = anchor;
   rule.fail_open = fail_open;
   rule.name = name;
+  return &rule;
 }
 
 void AddRate(RuleSet& set, const CompiledRate& r, uint64_t key, bool fail_open) {
-  Add(set, key, &r.rate, nullptr, 0, fail_open, r.name);
+  LimitRule* rule = Add(set, key, &r.rate, nullptr, 0, fail_open, r.name);
+  if (rule != nullptr) rule->gcra = &r.gcra;
 }
 
 void AddQuota(RuleSet& set, const CompiledQuota& q, uint64_t key, int64_t anchor, bool fail_open) {

@@ -12,6 +12,8 @@
 
 namespace tollgate::ratelimit {
 
+struct GcraRate;  // gcra.h
+
 // One limit that applies to one request. Built per request by the enforcer from its snapshot;
 // the pointers point into the snapshot and stay valid during Acquire().
 struct LimitRule {
@@ -25,6 +27,9 @@ struct LimitRule {
   int64_t anchor = 0;  // kQuota with kSubscription anchor: subscription start, Unix seconds
   bool fail_open = false;  // what to do when a global store is unreachable and budgets are spent
   std::string_view name;   // policy name for RateLimit-Policy, e.g. "Gold"
+  // kRate, optional: `rate` compiled once by its owner (gcra.h CompileRate), which spares the
+  // store its divisions on every request. Null: the store compiles `rate` itself.
+  const GcraRate* gcra = nullptr;
 };
 
 // What one rule said. `remaining` and `reset` feed the RateLimit headers. No default member

@@ -79,11 +79,13 @@ bool LocalCounterStore::CheckRate(const LimitRule& rule, int64_t cost, int64_t n
   std::lock_guard lock(shard.mu);
   auto it = shard.tats.find(rule.key);
   const int64_t tat = it == shard.tats.end() ? 0 : it->second;
-  const GcraResult r = Gcra(tat, now_ns, *rule.rate, cost);
+  GcraRate compiled;
+  const GcraRate& rate = rule.gcra != nullptr ? *rule.gcra : (compiled = CompileRate(*rule.rate));
+  const GcraResult r = Gcra(tat, now_ns, rate, cost);
   if (!consume) {  // whether it would pass and when, but remaining/reset as they stand
-    out = RateOutcome(Gcra(tat, now_ns, *rule.rate, 0), *rule.rate);
+    out = RateOutcome(Gcra(tat, now_ns, rate, 0), rate);
     out.allowed = r.allowed;
-    out.retry_after_ms = RateOutcome(r, *rule.rate).retry_after_ms;
+    out.retry_after_ms = RateOutcome(r, rate).retry_after_ms;
     return r.allowed;
   }
   if (r.allowed) {
@@ -94,7 +96,7 @@ bool LocalCounterStore::CheckRate(const LimitRule& rule, int64_t cost, int64_t n
       entries_.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  out = RateOutcome(r, *rule.rate);
+  out = RateOutcome(r, rate);
   return r.allowed;
 }
 
@@ -134,11 +136,14 @@ void LocalCounterStore::Refund(const LimitRule& rule, int64_t cost, int64_t now_
   Shard& shard = ShardFor(rule.key);
   std::lock_guard lock(shard.mu);
   if (rule.kind == LimitRule::Kind::kRate) {
+    GcraRate compiled;
+    const GcraRate& rate =
+        rule.gcra != nullptr ? *rule.gcra : (compiled = CompileRate(*rule.rate));
     int64_t tat = 0;
     if (auto it = shard.tats.find(rule.key); it != shard.tats.end()) {
-      tat = it->second = GcraRefund(it->second, *rule.rate, cost);
+      tat = it->second = GcraRefund(it->second, rate, cost);
     }
-    out = RateOutcome(Gcra(tat, now_ms * kNsPerMs, *rule.rate, 0), *rule.rate);
+    out = RateOutcome(Gcra(tat, now_ms * kNsPerMs, rate, 0), rate);
     return;
   }
   auto it = shard.quotas.find(rule.key);
