@@ -187,10 +187,10 @@ BENCHMARK(BM_LocalAcquire)->Apply(Cases);
 }  // namespace tollgate::ratelimit
 
 int main(int argc, char** argv) {
-  // For the redis-benchmark reference (docs/benchmarks.md): the rate lease script's text.
-  if (argc == 2 && std::string_view(argv[1]) == "--print-rate-lease-script") {
-    std::fwrite(tollgate::ratelimit::kRateLeaseScript.data(), 1,
-                tollgate::ratelimit::kRateLeaseScript.size(), stdout);
+  // For the redis-benchmark reference (docs/benchmarks.md): the batched lease script's text.
+  if (argc == 2 && std::string_view(argv[1]) == "--print-lease-batch-script") {
+    std::fwrite(tollgate::ratelimit::kLeaseBatchScript.data(), 1,
+                tollgate::ratelimit::kLeaseBatchScript.size(), stdout);
     return 0;
   }
   std::unique_ptr<tollgate::redis_test::RedisServer> server;

@@ -50,9 +50,8 @@ void Convert(const redisReply* r, RedisReply& out) {
 }
 
 // In Script's order.
-const std::array<const std::string_view*, kScriptCount> kScriptSources = {
-    &kRateLeaseScript,   &kRateReturnScript, &kQuotaLeaseScript,
-    &kQuotaReturnScript, &kHeartbeatScript,  &kLeaseBatchScript};
+const std::array<const std::string_view*, kScriptCount> kScriptSources = {&kHeartbeatScript,
+                                                                          &kLeaseBatchScript};
 
 }  // namespace
 

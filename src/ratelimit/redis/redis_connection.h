@@ -29,15 +29,8 @@ struct RedisReply {
 };
 
 // The scripts loaded at connect, addressed by EVALSHA.
-enum class Script : uint8_t {
-  kRateLease,
-  kRateReturn,
-  kQuotaLease,
-  kQuotaReturn,
-  kHeartbeat,
-  kLeaseBatch
-};
-inline constexpr size_t kScriptCount = 6;
+enum class Script : uint8_t { kHeartbeat, kLeaseBatch };
+inline constexpr size_t kScriptCount = 2;
 
 struct ConnectionOptions {
   std::string host;
