@@ -14,7 +14,7 @@ int64_t EmissionIntervalNs(const RateLimit& rate) {
 GcraRate CompileRate(const RateLimit& rate) {
   GcraRate r;
   r.period_s = PeriodSeconds(rate.per);
-  r.interval_ns = std::max<int64_t>(1, r.period_s * 1'000'000'000 / std::max<int64_t>(1, rate.requests));
+  r.interval_ns = EmissionIntervalNs(rate);
   r.capacity = std::max<int64_t>(0, rate.burst) + 1;
   r.window_ns = GcraSpan(r.capacity, r.interval_ns);
   int64_t exact = 0;

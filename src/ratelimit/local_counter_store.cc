@@ -13,6 +13,11 @@
 namespace tollgate::ratelimit {
 namespace {
 
+// The rule's rate compiled by its owner (LimitRule::gcra) when given, else compiled here.
+GcraRate RateOf(const LimitRule& rule) {
+  return rule.gcra != nullptr ? *rule.gcra : CompileRate(*rule.rate);
+}
+
 struct QuotaState {
   Window window;  // Unix seconds
   int64_t used = 0;
@@ -79,8 +84,7 @@ bool LocalCounterStore::CheckRate(const LimitRule& rule, int64_t cost, int64_t n
   std::lock_guard lock(shard.mu);
   auto it = shard.tats.find(rule.key);
   const int64_t tat = it == shard.tats.end() ? 0 : it->second;
-  GcraRate compiled;
-  const GcraRate& rate = rule.gcra != nullptr ? *rule.gcra : (compiled = CompileRate(*rule.rate));
+  const GcraRate rate = RateOf(rule);
   const GcraResult r = Gcra(tat, now_ns, rate, cost);
   if (!consume) {  // whether it would pass and when, but remaining/reset as they stand
     out = RateOutcome(Gcra(tat, now_ns, rate, 0), rate);
@@ -136,9 +140,7 @@ void LocalCounterStore::Refund(const LimitRule& rule, int64_t cost, int64_t now_
   Shard& shard = ShardFor(rule.key);
   std::lock_guard lock(shard.mu);
   if (rule.kind == LimitRule::Kind::kRate) {
-    GcraRate compiled;
-    const GcraRate& rate =
-        rule.gcra != nullptr ? *rule.gcra : (compiled = CompileRate(*rule.rate));
+    const GcraRate rate = RateOf(rule);
     int64_t tat = 0;
     if (auto it = shard.tats.find(rule.key); it != shard.tats.end()) {
       tat = it->second = GcraRefund(it->second, rate, cost);
