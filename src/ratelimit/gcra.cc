@@ -11,6 +11,16 @@ int64_t EmissionIntervalNs(const RateLimit& rate) {
   return std::max<int64_t>(1, period_ns / std::max<int64_t>(1, rate.requests));
 }
 
+IntervalDivisor IntervalDivisor::For(int64_t d) {
+  const auto t = static_cast<uint64_t>(std::max<int64_t>(1, d));
+  const int l = t == 1 ? 0 : 64 - __builtin_clzll(t - 1);  // ⌈log₂ t⌉
+  const Uint128 scaled = static_cast<Uint128>(1) << (63 + l);
+  IntervalDivisor out;
+  out.magic = static_cast<uint64_t>((scaled + t - 1) / t);
+  out.shift = static_cast<uint8_t>(63 + l);
+  return out;
+}
+
 GcraRate CompileRate(const RateLimit& rate) {
   GcraRate r;
   r.period_s = PeriodSeconds(rate.per);
@@ -20,6 +30,7 @@ GcraRate CompileRate(const RateLimit& rate) {
   int64_t exact = 0;
   r.window_exact = !__builtin_mul_overflow(r.capacity, r.interval_ns, &exact) && exact == r.window_ns;
   r.requests = rate.requests;
+  r.divisor = IntervalDivisor::For(r.interval_ns);
   return r;
 }
 

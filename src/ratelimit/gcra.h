@@ -52,6 +52,21 @@ inline int64_t GcraSpan(int64_t a, int64_t b) {
 // Emission interval T in nanoseconds (≥ 1). `requests` ≤ 0 is treated as 1 (validation rejects it).
 int64_t EmissionIntervalNs(const RateLimit& rate);
 
+// Division of 0 ≤ n < 2⁶³ by a fixed divisor 1 ≤ d < 2⁶³ without a division instruction
+// (Granlund–Montgomery with N = 63): l = ⌈log₂ d⌉ and magic = ⌈2^(63+l) / d⌉ < 2⁶⁴, whose error
+// magic·d − 2^(63+l) < d ≤ 2^l makes ⌊n·magic / 2^(63+l)⌋ = ⌊n / d⌋ for every such n.
+__extension__ using Uint128 = unsigned __int128;  // GCC/Clang; __extension__: no -Wpedantic
+
+struct IntervalDivisor {
+  uint64_t magic = uint64_t{1} << 63;  // d = 1
+  uint8_t shift = 63;
+  static IntervalDivisor For(int64_t d);
+  int64_t Divide(int64_t n) const {
+    const Uint128 product = static_cast<Uint128>(static_cast<uint64_t>(n)) * magic;
+    return static_cast<int64_t>(product >> shift);
+  }
+};
+
 // The constants of one RateLimit that every decision on it needs: computed once (one 64-bit
 // division) and reused for the decision, its outcome and a refund, instead of per use.
 struct GcraRate {
@@ -61,8 +76,17 @@ struct GcraRate {
   bool window_exact = true;  // window_ns = capacity·T (not saturated)
   int64_t requests = 0;     // LimitOutcome::limit
   int64_t period_s = 0;     // LimitOutcome::window_seconds = PeriodSeconds(per)
+  // ⌊n / interval_ns⌋ as a multiply and a shift (DivideByInterval): the remaining count needs
+  // that quotient on every admitted request of a busy key, and a 64-bit division costs tens of
+  // cycles.
+  IntervalDivisor divisor;
 };
 GcraRate CompileRate(const RateLimit& rate);
+
+// ⌊n / rate.interval_ns⌋ for 0 ≤ n < 2⁶³.
+inline int64_t DivideByInterval(int64_t n, const GcraRate& rate) {
+  return rate.divisor.Divide(n);
+}
 
 // Decides a request of `cost` at `now` given state `tat` (0 for a new key). `cost` ≥ 1 consumes;
 // `cost` 0 is a pure inspection (always allowed, TAT unchanged except that a TAT in the past reads
@@ -88,7 +112,7 @@ inline GcraResult Gcra(int64_t tat, int64_t now, const GcraRate& rate, int64_t c
   // exactly capacity − cost: no division on the most common path.
   r.remaining = base == now && rate.window_exact && span < kGcraMaxSpanNs
                     ? rate.capacity - (span == 0 ? 0 : cost)
-                    : (now + rate.window_ns - new_tat) / t;
+                    : DivideByInterval(now + rate.window_ns - new_tat, rate);
   r.reset_ns = new_tat - now;
   r.retry_after_ns = 0;
   return r;

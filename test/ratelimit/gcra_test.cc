@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace tollgate::ratelimit {
 namespace {
@@ -243,6 +244,39 @@ TEST(Gcra, CompiledRateDecidesExactlyAsTheStatedFormulas) {
     EXPECT_EQ(a.window_seconds, b.window_seconds);
     EXPECT_EQ(a.reset_ms, b.reset_ms);
   }
+}
+
+
+// The remaining count divides by the emission interval with a multiply and a shift: it must equal
+// the division for every divisor below 2⁶³ and every numerator the decision can pass
+// (0 ≤ n < 2⁶³), including the edges around multiples of d and the largest n.
+TEST(Gcra, IntervalDivisorEqualsTheDivisionForEveryDivisorAndNumerator) {
+  std::vector<int64_t> divisors = {1, 3, 5, 7, 10, 333'333'333, 1'000'000, 1'000'000'000,
+                                   60'000'000'000, 86'400'000'000'000, INT64_MAX, INT64_MAX - 1};
+  for (int shift = 1; shift < 63; ++shift) {
+    for (int64_t delta : {-1, 0, 1}) divisors.push_back((int64_t{1} << shift) + delta);
+  }
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  for (int i = 0; i < 300; ++i) divisors.push_back(static_cast<int64_t>(next() >> (1 + i % 60)) + 1);
+  for (const int64_t d : divisors) {
+    const IntervalDivisor divisor = IntervalDivisor::For(d);
+    std::vector<int64_t> numerators = {0, 1, d - 1, d, INT64_MAX, INT64_MAX - 1, INT64_MAX / d * d,
+                                       INT64_MAX / d * d - 1};
+    if (d < INT64_MAX / 2) numerators.insert(numerators.end(), {d + 1, 2 * d - 1, 2 * d});
+    for (int i = 0; i < 300; ++i) numerators.push_back(static_cast<int64_t>(next() >> (1 + i % 63)));
+    for (const int64_t n : numerators) {
+      ASSERT_EQ(divisor.Divide(n), n / d) << "n " << n << " d " << d;
+    }
+  }
+  // A compiled rate carries the divisor of its interval.
+  const GcraRate rate = CompileRate(RateLimit{7, Period::kMinute, 0});
+  EXPECT_EQ(DivideByInterval(1'000'000'000'000, rate), 1'000'000'000'000 / rate.interval_ns);
 }
 
 }  // namespace
