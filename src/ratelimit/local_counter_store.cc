@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "ratelimit/gcra.h"
+#include "ratelimit/spin_lock.h"
 
 namespace tollgate::ratelimit {
 namespace {
@@ -48,14 +49,17 @@ void QuotaOutcome(const LimitRule& rule, const Window& w, int64_t used, bool all
 }  // namespace
 
 // One lock guards both maps of a shard. Aligned so that shards never share a cache line.
-// std::mutex, not absl::Mutex: Debian's Abseil build keeps deadlock detection on, which tripled the
-// cost of a rule (GraphCycles::GetId on every Lock).
+// A SpinLock (spin_lock.h): held for a probe and some arithmetic only. (Not absl::Mutex: Debian's
+// Abseil build keeps deadlock detection on, which tripled the cost of a rule.)
 struct alignas(64) LocalCounterStore::Shard {
-  std::mutex mu;
+  SpinLock mu;
   absl::flat_hash_map<uint64_t, int64_t> tats ABSL_GUARDED_BY(mu);        // rate: GCRA TAT (ns)
   absl::flat_hash_map<uint64_t, QuotaState> quotas ABSL_GUARDED_BY(mu);   // quota: current window
   int64_t last_full_sweep_ms ABSL_GUARDED_BY(mu) = INT64_MIN;  // HasRoom(): one sweep per ms
-  std::atomic<uint32_t> calls{0};  // Acquire calls since the last amortised sweep; no lock needed
+  // Acquire calls since the last amortised sweep. A plain load and store, not an atomic add: a
+  // lost increment only delays a sweep a little, and a locked add per request costs more than
+  // the count is worth.
+  std::atomic<uint32_t> calls{0};
 };
 
 LocalCounterStore::LocalCounterStore(Options options)
@@ -163,7 +167,11 @@ void LocalCounterStore::Refund(const LimitRule& rule, int64_t cost, int64_t now_
 void LocalCounterStore::MaybeSweep(uint64_t key, int64_t now_ms) {
   if (options_.sweep_every == 0) return;
   Shard& shard = ShardFor(key);
-  if (shard.calls.fetch_add(1, std::memory_order_relaxed) + 1 < options_.sweep_every) return;
+  const uint32_t calls = shard.calls.load(std::memory_order_relaxed) + 1;
+  if (calls < options_.sweep_every) {
+    shard.calls.store(calls, std::memory_order_relaxed);
+    return;
+  }
   shard.calls.store(0, std::memory_order_relaxed);
   std::lock_guard lock(shard.mu);
   SweepShard(shard, now_ms);

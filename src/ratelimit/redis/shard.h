@@ -1,4 +1,4 @@
-// The Redis counter store's key map shard: one mutex guarding both the map and every KeyState in
+// The Redis counter store's key map shard: one lock guarding both the map and every KeyState in
 // it (the hot path takes one lock per distinct shard, like LocalCounterStore). Private to the
 // store's .cc files (Abseil stays out of the public header).
 #pragma once
@@ -8,9 +8,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "ratelimit/redis/key_state.h"
+#include "ratelimit/spin_lock.h"
 
 namespace tollgate::ratelimit::redis_internal {
 
@@ -40,7 +40,7 @@ inline size_t ShardIndex(uint64_t key, LimitRule::Kind kind) {
 }
 
 struct alignas(64) Shard {
-  std::mutex mu;
+  SpinLock mu;  // held for a few dozen instructions per rule (spin_lock.h)
   // States are heap nodes (unique_ptr): the sync thread keeps pointers to queued ones.
   absl::flat_hash_map<MapKey, std::unique_ptr<KeyState>, MapKeyHash> map;  // guarded by mu
   // Acquire() calls whose first rule lives here; written under mu, read without it by GetStats.
