@@ -245,6 +245,7 @@ TEST_F(RedisClusterOutageTest, AKilledMasterDegradesThenRecoversWithQuotaCountsK
   auto store = NewStore("outage", [](RedisOptions& o) {
     o.lease_horizon = milliseconds(100);
     o.min_lease_percent = 0;
+    o.reconnect_backoff_max = milliseconds(100);  // recover soon after the master is ready
   });
   ASSERT_NE(store, nullptr);
   store->Start();

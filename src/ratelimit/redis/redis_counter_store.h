@@ -154,9 +154,9 @@ class RedisCounterStore final : public CounterStore {
   // Sends each master its calls (and the heartbeat to the registry's master: `heartbeat` holds
   // its arguments, empty for none), one pipelined exchange per master in turn, and applies the
   // answers: leases through Apply() or Retry(), answered settlements leave settles_. A redirect
-  // (MOVED, ASK, TRYAGAIN) retries its call's items and asks for a slot map reload; a transport
-  // failure, a timeout, CLUSTERDOWN or another error reply also retries them and returns false
-  // (the caller marks Redis down). The masters after a failed one are not sent to.
+  // (MOVED, ASK, TRYAGAIN) retries its call's items, MOVED also asks for a slot map reload; a
+  // transport failure, a timeout, CLUSTERDOWN or another error reply also retries them and
+  // returns false (the caller marks Redis down). The masters after a failed one are not sent to.
   bool ExchangeCalls(std::span<const std::string_view> heartbeat);
   // Adds every master of the current connection to seeds_ (reconnects try them all).
   void RememberMasters();
@@ -207,7 +207,7 @@ class RedisCounterStore final : public CounterStore {
   // Where reconnects start: the configured node, then every master learnt from a slot map (the
   // configured node may be the one that died).
   std::vector<redis_internal::NodeAddress> seeds_;
-  bool reload_slots_ = false;            // a redirect was answered: reload before the next exchange
+  bool reload_slots_ = false;            // MOVED was answered: reload before the next exchange
   struct Call {
     size_t first = 0;  // batch_[first, first + count)
     size_t count = 0;

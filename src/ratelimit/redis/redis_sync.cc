@@ -219,8 +219,11 @@ bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbea
         if (error == ClusterError::kNone || error == ClusterError::kClusterDown) {
           ok = false;  // NOSCRIPT, OOM, a script error, the cluster refusing keys: an outage
         } else {
-          ++redirects;  // not run at all: retried below, after the slot map is reloaded
-          reload_slots_ = true;
+          // Not run at all: retried below. MOVED: the slot map changed, reload it first. ASK
+          // and TRYAGAIN: a migration is under way and the map does not change until it ends
+          // (then MOVED follows); the items wait for that, a tick at a time.
+          ++redirects;
+          reload_slots_ = reload_slots_ || error == ClusterError::kMoved;
         }
       }
       for (size_t i = cl.first; i < cl.first + cl.count; ++i) {
