@@ -2,7 +2,7 @@
 // without a Redis round trip per request. Each replica leases tokens from per-key budgets in
 // Redis (Lua, Redis TIME), spends them locally, prefetches before they run out and gives back
 // what it does not use; one background thread batches all of that into one pipelined round trip
-// per tick.
+// per tick — per master, against a Redis Cluster (calls cut by slot; docs/ratelimit-redis.md).
 //
 // ERROR BOUND (Redis reachable). Let R be the live replicas (heartbeat registry), C the capacity
 // (rate: burst+1; quota: requests per window), Lmax = LeaseCap(C, R) = max(1, ⌊C/2R⌋) and
