@@ -1,6 +1,6 @@
-// A throw-away redis-server for the end-to-end tests: started on a free loopback port in a temporary
-// folder without persistence, killed when the test file ends (also on failure, through the
-// harness's process registry). INFO is read with a raw RESP request over a TCP socket, so no npm
+// A throw-away redis-server (or three-master Redis Cluster) for the end-to-end tests: started on a
+// free loopback port in a temporary folder without persistence, killed when the test file ends
+// (also on failure, through the harness's process registry). INFO is read with a raw RESP request over a TCP socket, so no npm
 // Redis client is needed.
 'use strict';
 
@@ -64,9 +64,12 @@ async function redisInfo(port, section = 'stats') {
 }
 
 class RedisServer {
-  constructor() {
+  /** `cluster`: a Redis Cluster node (see RedisCluster), its nodes.conf in its folder. */
+  constructor({ cluster = false } = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-redis-'));
+    this.cluster = cluster;
     this.port = null;
+    this.busPort = null; // cluster bus: its default (port + 10000) may be taken or above 65535
     this.proc = null;
   }
 
@@ -78,7 +81,12 @@ class RedisServer {
     if (!this.port) this.port = await freePort();
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--dir', this.dir];
-    this.proc = new Proc('redis', REDIS_BIN, args, { cwd: this.dir });
+    if (this.cluster) {
+      if (!this.busPort) this.busPort = await freePort();
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', path.join(this.dir, 'nodes.conf'),
+        '--cluster-port', String(this.busPort));
+    }
+    this.proc = new Proc(this.cluster ? `redis-${this.port}` : 'redis', REDIS_BIN, args, { cwd: this.dir });
     await waitUntil('redis-server PING', async () => (await redisCommand(this.port, ['PING'], { timeoutMs: 500 })) === 'PONG',
       { proc: this.proc, timeoutMs: 10000, intervalMs: 20 });
     return this;
@@ -116,6 +124,64 @@ class RedisServer {
   }
 }
 
+/**
+ * A three-master Redis Cluster on free loopback ports: slots split in thirds (CLUSTER
+ * ADDSLOTSRANGE), joined with CLUSTER MEET, started once every node reports cluster_state:ok
+ * (~2 s: a new master refuses keys at first). `url` names node 0; the statistics methods sum
+ * over every node, so the cluster stands in for a RedisServer in the tests.
+ */
+class RedisCluster {
+  constructor(masters = 3) {
+    this.nodes = Array.from({ length: masters }, () => new RedisServer({ cluster: true }));
+  }
+
+  get url() { return this.nodes[0].url; }
+
+  get procs() { return this.nodes.map((n) => n.proc).filter(Boolean); }
+
+  async start() {
+    await Promise.all(this.nodes.map((n) => n.start()));
+    const third = Math.floor(16384 / this.nodes.length);
+    await Promise.all(this.nodes.map((n, i) => n.command(['CLUSTER', 'ADDSLOTSRANGE', String(i * third),
+      String(i === this.nodes.length - 1 ? 16383 : (i + 1) * third - 1)])));
+    for (const n of this.nodes.slice(1)) {
+      await this.nodes[0].command(['CLUSTER', 'MEET', '127.0.0.1', String(n.port), String(n.busPort)]);
+    }
+    for (const n of this.nodes) {
+      await waitUntil(`redis ${n.port} cluster_state:ok`, async () => (await n.command(['CLUSTER', 'INFO'])).includes('cluster_state:ok'),
+        { proc: n.proc, timeoutMs: 15000, intervalMs: 50 });
+    }
+    return this;
+  }
+
+  async totalCommands() {
+    return (await Promise.all(this.nodes.map((n) => n.totalCommands()))).reduce((a, b) => a + b, 0);
+  }
+
+  async commandCalls() {
+    const out = {};
+    for (const calls of await Promise.all(this.nodes.map((n) => n.commandCalls()))) {
+      for (const [k, v] of Object.entries(calls)) out[k] = (out[k] || 0) + v;
+    }
+    return out;
+  }
+
+  /** Error replies per error prefix, summed over the nodes (INFO errorstats), e.g. { MOVED: 3 }. */
+  async errorCounts() {
+    const out = {};
+    for (const n of this.nodes) {
+      for (const [k, v] of Object.entries(await n.info('errorstats'))) {
+        const m = /^errorstat_(.+)$/.exec(k);
+        const count = /count=(\d+)/.exec(String(v));
+        if (m && count) out[m[1]] = (out[m[1]] || 0) + Number(count[1]);
+      }
+    }
+    return out;
+  }
+
+  async destroy() { await Promise.all(this.nodes.map((n) => n.destroy())); }
+}
+
 /** What `after` adds to `before` (two commandCalls() results), without the zeros. */
 function callsDelta(before, after) {
   const out = {};
@@ -123,4 +189,4 @@ function callsDelta(before, after) {
   return out;
 }
 
-module.exports = { RedisServer, redisCommand, redisInfo, callsDelta };
+module.exports = { RedisServer, RedisCluster, redisCommand, redisInfo, callsDelta };

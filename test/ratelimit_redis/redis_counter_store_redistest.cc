@@ -322,7 +322,8 @@ TEST_F(RedisStoreTest, AColdKeyOfAGenerousLimitAdmitsABurstBeforeItsFirstLease) 
   ASSERT_TRUE(store->GetStats().connected);
   // 64 requests in a few µs: far sooner than a lease's round trip; all of them are admitted (on
   // credit, or from a lease if one came back that fast), none refused as before.
-  const LimitRule rule = RateRule(0x7777, RateLimit{1'000'000'000, Period::kSecond, 999'999'999});
+  const RateLimit generous{1'000'000'000, Period::kSecond, 999'999'999};  // outlives the rule
+  const LimitRule rule = RateRule(0x7777, generous);
   int64_t admitted = 0;
   for (int i = 0; i < 64; ++i) {
     LimitOutcome out;

@@ -1,6 +1,6 @@
 // A real redis-server for tests and benchmarks: started on a free loopback port in a temporary
 // directory, killed (and the directory removed) at the end. Restartable on the same port and
-// directory, so that persistence (AOF) can be observed.
+// directory, so that persistence (AOF) and a cluster node's identity (nodes.conf) survive.
 #pragma once
 
 #include <arpa/inet.h>
@@ -22,11 +22,20 @@ namespace tollgate::redis_test {
 class RedisServer {
  public:
   // `appendonly`: AOF with fsync on every write (persistence tests); otherwise no persistence.
-  explicit RedisServer(bool appendonly = false) : appendonly_(appendonly) {
+  // `cluster`: a Redis Cluster node (cluster-enabled, its nodes.conf in the directory) that
+  // owns no slots yet (see redis_cluster.h); started without waiting, call Start() to wait.
+  explicit RedisServer(bool appendonly = false, bool cluster = false)
+      : appendonly_(appendonly), cluster_(cluster) {
     char dir[] = "/tmp/tollgate-redis-XXXXXX";
     dir_ = mkdtemp(dir);
     port_ = FreePort();
-    Start();
+    // The cluster bus defaults to port + 10000, which may be taken or above 65535: pick it too.
+    cluster_port_ = cluster_ ? FreePort() : 0;
+    if (cluster_) {
+      Launch();
+    } else {
+      Start();
+    }
   }
   ~RedisServer() {
     Kill();
@@ -38,21 +47,7 @@ class RedisServer {
 
   // Starts redis-server (again) and waits until it answers PING (≤ 5 s). True when it does.
   bool Start() {
-    if (pid_ > 0) return true;
-    const std::string port = std::to_string(port_);
-    const std::string log = dir_ + "/redis.log";
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", appendonly_ ? "yes" : "no", "--appendfsync", "always",
-            "--dir", dir_.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
+    Launch();
     for (int i = 0; i < 500; ++i) {
       if (Ping()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -68,7 +63,37 @@ class RedisServer {
     pid_ = -1;
   }
 
+  // Forks redis-server unless it runs; does not wait for it.
+  void Launch() {
+    if (pid_ > 0) return;
+    const std::string port = std::to_string(port_);
+    const std::string log = dir_ + "/redis.log";
+    const std::string nodes_conf = dir_ + "/nodes.conf";
+    const std::string cluster_port = std::to_string(cluster_port_);
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+      }
+      if (cluster_) {
+        execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind",
+              "127.0.0.1", "--save", "", "--appendonly", appendonly_ ? "yes" : "no",
+              "--appendfsync", "always", "--dir", dir_.c_str(), "--cluster-enabled", "yes",
+              "--cluster-config-file", nodes_conf.c_str(), "--cluster-port",
+              cluster_port.c_str(), static_cast<char*>(nullptr));
+      } else {
+        execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind",
+              "127.0.0.1", "--save", "", "--appendonly", appendonly_ ? "yes" : "no",
+              "--appendfsync", "always", "--dir", dir_.c_str(), static_cast<char*>(nullptr));
+      }
+      _exit(127);
+    }
+  }
+
   int port() const { return port_; }
+  int cluster_port() const { return cluster_port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   const std::string& dir() const { return dir_; }
 
@@ -102,8 +127,10 @@ class RedisServer {
   }
 
   bool appendonly_;
+  bool cluster_;
   std::string dir_;
   int port_ = 0;
+  int cluster_port_ = 0;  // cluster bus (cluster nodes only)
   pid_t pid_ = -1;
 };
 

@@ -1,5 +1,6 @@
 // Shared set-up of the Redis counter store tests: a redis-server per test, stores connected to
-// it, rules, and a direct connection to read what Redis holds.
+// it, rules, and a direct connection to read what Redis holds. (The Cluster tests' fixture is in
+// redis_cluster_redistest.cc.)
 #pragma once
 
 #include <gtest/gtest.h>
@@ -21,13 +22,13 @@ namespace tollgate::ratelimit {
 // briefly in real time and derive their bounds from the measured elapsed time.
 inline int64_t NowMs() { return SystemClock().NowMillis(); }
 
-class RedisStoreTest : public ::testing::Test {
+// Rules, one-request helpers and store set-up shared by the single-server and Cluster tests.
+class StoreTestBase : public ::testing::Test {
  protected:
-  explicit RedisStoreTest(bool appendonly = false) : server_(appendonly) {}
-
-  std::unique_ptr<RedisCounterStore> NewStore(
-      const std::string& replica, const std::function<void(RedisOptions&)>& adjust = {}) {
-    Result<RedisOptions> options = ParseRedisUrl(server_.url());
+  static std::unique_ptr<RedisCounterStore> ConnectStore(
+      const std::string& url, const std::string& replica,
+      const std::function<void(RedisOptions&)>& adjust) {
+    Result<RedisOptions> options = ParseRedisUrl(url);
     EXPECT_TRUE(options.ok());
     options->replica_id = replica;
     if (adjust) adjust(*options);
@@ -60,13 +61,28 @@ class RedisStoreTest : public ::testing::Test {
     return ok;
   }
 
-  // GET of a quota counter (window of `now_ms`), read directly from Redis.
-  int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) {
+  // The Redis key of a quota counter (window of `now_ms`).
+  static std::string QuotaKey(uint64_t key, const Quota& quota, int64_t now_ms) {
     Result<Window> window = QuotaWindow(quota, 0, now_ms / 1000);
     EXPECT_TRUE(window.ok());
     char name[96];
     std::snprintf(name, sizeof name, "tg:{%016" PRIx64 "}:q:%" PRId64, key, window->start);
-    return Integer({"GET", name});
+    return name;
+  }
+};
+
+class RedisStoreTest : public StoreTestBase {
+ protected:
+  explicit RedisStoreTest(bool appendonly = false) : server_(appendonly) {}
+
+  std::unique_ptr<RedisCounterStore> NewStore(
+      const std::string& replica, const std::function<void(RedisOptions&)>& adjust = {}) {
+    return ConnectStore(server_.url(), replica, adjust);
+  }
+
+  // GET of a quota counter (window of `now_ms`), read directly from Redis.
+  int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) {
+    return Integer({"GET", QuotaKey(key, quota, now_ms)});
   }
 
   int64_t Integer(std::initializer_list<std::string_view> command) {

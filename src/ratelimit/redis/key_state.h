@@ -111,6 +111,8 @@ struct Lease {
   // ≥ 0: not a lease but the settlement settles_[settle] (want = -give_back), sent in the same
   // batched calls.
   int64_t settle = -1;
+  // Redis Cluster: the slot of this item's Redis key (a batched call's keys must share one).
+  uint16_t slot = 0;
 };
 
 // The key map's shard (defined in shard.h, private to the store's .cc files).

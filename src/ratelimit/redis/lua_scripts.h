@@ -1,7 +1,7 @@
 // The Lua scripts the Redis counter store runs (EVALSHA), kept as C++ constants beside the store.
-// The batched lease carries many limits' keys (many hash tags), so the store needs one Redis
-// server (or a client that would group a batch by Cluster slot — not done: RedisConnection talks
-// to one server).
+// Against one server a batched lease carries many limits' keys (many hash tags); against a Redis
+// Cluster the sync thread cuts each call to one slot and sends it to that slot's master, since a
+// script's keys must share a slot there (redis_sync.cc, docs/ratelimit-redis.md).
 #pragma once
 
 #include <string_view>

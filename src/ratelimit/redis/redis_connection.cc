@@ -42,6 +42,10 @@ void Convert(const redisReply* r, RedisReply& out) {
       for (size_t i = 0; i < r->elements; ++i) {
         const redisReply* e = r->element[i];
         out.values.push_back(e->type == REDIS_REPLY_INTEGER ? e->integer : 0);
+        if (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS) {
+          out.texts.resize(r->elements);
+          out.texts[i].assign(e->str, e->len);
+        }
       }
       break;
     default:
@@ -64,12 +68,13 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const ConnectionO
     return Unavailable(std::move(message));
   }
   redisSetTimeout(c, ToTimeval(o.command_timeout));
-  std::unique_ptr<RedisConnection> conn(new RedisConnection(c));
+  std::unique_ptr<RedisConnection> conn(new RedisConnection(c, o.host, o.port));
   RedisReply reply;
   auto expect_ok = [&](std::span<const std::string_view> args, std::string_view what) -> Status {
     if (Status s = conn->Command(args, reply); !s.ok()) return s;
     if (reply.type == RedisReply::Type::kError) {
-      return Unavailable("redis " + std::string(what) + " failed: " + reply.text);
+      return Unavailable("redis " + conn->address() + " " + std::string(what) +
+                         " failed: " + reply.text);
     }
     return Ok();
   };
@@ -129,13 +134,72 @@ Status RedisConnection::Exchange(std::vector<RedisReply>& replies) {
   for (size_t i = 0; i < expected; ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
-      return Unavailable(std::string("redis: ") +
+      return Unavailable("redis " + address_ + ": " +
                          (context_->err != 0 ? context_->errstr : "no reply"));
     }
     Convert(static_cast<redisReply*>(raw), replies.emplace_back());
     freeReplyObject(raw);
   }
   return Ok();
+}
+
+Result<std::optional<std::vector<redis_internal::SlotRange>>> RedisConnection::ClusterSlots() {
+  redisAppendCommand(context_, "CLUSTER SLOTS");
+  void* raw = nullptr;
+  if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+    return Unavailable("redis " + address_ + ": " +
+                       (context_->err != 0 ? context_->errstr : "no reply"));
+  }
+  // The nested reply is read here, where hiredis' types are known: RedisReply keeps flat arrays.
+  std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw),
+                                                     freeReplyObject);
+  const redisReply* r = reply.get();
+  if (r->type == REDIS_REPLY_ERROR) {
+    const std::string_view text(r->str, r->len);
+    if (text.find("cluster support disabled") != std::string_view::npos) {
+      return std::optional<std::vector<redis_internal::SlotRange>>();
+    }
+    return Unavailable("redis " + address_ + " CLUSTER SLOTS failed: " + std::string(text));
+  }
+  auto malformed = [&] {
+    return Unavailable("redis " + address_ + ": unexpected CLUSTER SLOTS reply");
+  };
+  if (r->type != REDIS_REPLY_ARRAY) return malformed();
+  std::vector<redis_internal::SlotRange> ranges;
+  for (size_t i = 0; i < r->elements; ++i) {
+    // [first, last, [host, port, id, …] of the master, then its replicas]
+    const redisReply* row = r->element[i];
+    if (row->type != REDIS_REPLY_ARRAY || row->elements < 3 ||
+        row->element[0]->type != REDIS_REPLY_INTEGER ||
+        row->element[1]->type != REDIS_REPLY_INTEGER ||
+        row->element[2]->type != REDIS_REPLY_ARRAY || row->element[2]->elements < 2 ||
+        row->element[2]->element[1]->type != REDIS_REPLY_INTEGER) {
+      return malformed();
+    }
+    const redisReply* host = row->element[2]->element[0];
+    std::string announced = host->type == REDIS_REPLY_STRING ? std::string(host->str, host->len)
+                                                             : std::string();
+    if (announced.empty() || announced == "?") announced = host_;
+    ranges.push_back(redis_internal::SlotRange{
+        static_cast<int>(row->element[0]->integer), static_cast<int>(row->element[1]->integer),
+        redis_internal::NodeAddress{std::move(announced),
+                                    static_cast<int>(row->element[2]->element[1]->integer)}});
+  }
+  return std::optional(std::move(ranges));
+}
+
+Status RedisConnection::ClusterStateOk() {
+  const std::string_view args[] = {"CLUSTER", "INFO"};
+  RedisReply reply;
+  if (Status s = Command(args, reply); !s.ok()) return s;
+  if (reply.type != RedisReply::Type::kString) {
+    return Unavailable("redis " + address_ + " CLUSTER INFO failed: " + reply.text);
+  }
+  if (reply.text.find("cluster_state:ok") != std::string::npos) return Ok();
+  const size_t at = reply.text.find("cluster_state:");
+  const std::string state =
+      at == std::string::npos ? "unknown" : reply.text.substr(at + 14, reply.text.find('\r', at) - at - 14);
+  return Unavailable("redis " + address_ + ": cluster_state:" + state);
 }
 
 Status RedisConnection::Command(std::span<const std::string_view> args, RedisReply& reply) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 
+#include "ratelimit/redis/redis_cluster.h"
 #include "ratelimit/redis/redis_connection.h"
 #include "ratelimit/redis/shard.h"
 
@@ -50,32 +51,35 @@ Window QuotaWindowOrUtc(const LimitRule& rule, int64_t now_s) {
 Result<std::unique_ptr<RedisCounterStore>> RedisCounterStore::Connect(const RedisOptions& given) {
   RedisOptions options = given;
   if (options.replica_id.empty()) options.replica_id = DefaultReplicaId();
-  Result<std::unique_ptr<RedisConnection>> conn = RedisConnection::Open(ConnectionOptions{
-      options.host, options.port, options.password, options.db, options.connect_timeout,
-      options.command_timeout});
-  if (!conn.ok()) return conn.error();
+  const redis_internal::NodeAddress seed[] = {{options.host, options.port}};
+  Result<std::unique_ptr<RedisNodes>> nodes = RedisNodes::Open(
+      ConnectionOptions{options.host, options.port, options.password, options.db,
+                        options.connect_timeout, options.command_timeout},
+      seed);
+  if (!nodes.ok()) return nodes.error();
   const std::string registry = options.key_prefix + "replicas";
+  RedisConnection* conn = &(*nodes)->connection((*nodes)->NodeOfKey(registry));
   const std::string ttl = std::to_string(options.replica_ttl.count());
   const std::string expire = std::to_string(
       2 * options.replica_ttl.count() + kHeartbeatCleanEvery * options.heartbeat.count());
   const std::string_view args[] = {options.replica_id, ttl, "1", expire};
-  (*conn)->AppendScript(Script::kHeartbeat, registry, args);
+  conn->AppendScript(Script::kHeartbeat, registry, args);
   std::vector<RedisReply> replies;
-  if (Status s = (*conn)->Exchange(replies); !s.ok()) return s.error();
+  if (Status s = conn->Exchange(replies); !s.ok()) return s.error();
   if (replies.front().type != RedisReply::Type::kInteger) {
     return Error{ErrorKind::kUnavailable, "redis_unavailable",
-                 "redis heartbeat failed: " + replies.front().text, {}};
+                 "redis " + conn->address() + " heartbeat failed: " + replies.front().text, {}};
   }
   return std::unique_ptr<RedisCounterStore>(new RedisCounterStore(
-      std::move(options), std::move(*conn), std::max<int64_t>(1, replies.front().integer)));
+      std::move(options), std::move(*nodes), std::max<int64_t>(1, replies.front().integer)));
 }
 
-RedisCounterStore::RedisCounterStore(RedisOptions options,
-                                     std::unique_ptr<RedisConnection> connection, int64_t replicas)
+RedisCounterStore::RedisCounterStore(RedisOptions options, std::unique_ptr<RedisNodes> nodes,
+                                     int64_t replicas)
     : options_(std::move(options)),
       clock_(options_.clock),
       shards_(new Shard[kShards]),
-      connection_(std::move(connection)) {
+      nodes_(std::move(nodes)) {
   replicas_.store(replicas);
 }
 

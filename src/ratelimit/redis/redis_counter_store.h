@@ -2,7 +2,7 @@
 // without a Redis round trip per request. Each replica leases tokens from per-key budgets in
 // Redis (Lua, Redis TIME), spends them locally, prefetches before they run out and gives back
 // what it does not use; one background thread batches all of that into one pipelined round trip
-// per tick.
+// per tick — per master, against a Redis Cluster (calls cut by slot; docs/ratelimit-redis.md).
 //
 // ERROR BOUND (Redis reachable). Let R be the live replicas (heartbeat registry), C the capacity
 // (rate: burst+1; quota: requests per window), Lmax = LeaseCap(C, R) = max(1, ⌊C/2R⌋) and
@@ -43,6 +43,7 @@
 
 #include "core/status.h"
 #include "ratelimit/counter_store.h"
+#include "ratelimit/redis/cluster_slots.h"
 #include "ratelimit/redis/key_state.h"
 #include "ratelimit/redis/redis_options.h"
 #include "ratelimit/redis/resp_command.h"
@@ -50,6 +51,7 @@
 namespace tollgate::ratelimit {
 
 class RedisConnection;
+class RedisNodes;
 
 class RedisCounterStore final : public CounterStore {
  public:
@@ -89,6 +91,22 @@ class RedisCounterStore final : public CounterStore {
   int64_t QuotaUsed(const LimitRule& rule, int64_t now_ms) override;
 
   Stats GetStats() const;
+
+  // Where the sync thread's work went, per Redis master (Redis Cluster) or for the one server.
+  struct NodeStats {
+    std::string address;     // "host:port"
+    int64_t keys = 0;        // lease and settlement items sent to it (a batched call has many)
+    int64_t commands = 0;    // commands sent to it
+    int64_t round_trips = 0; // pipelined exchanges with it
+    int64_t redirects = 0;   // calls it answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN
+  };
+  struct ClusterStats {
+    bool cluster = false;       // the last connection found a Redis Cluster
+    int64_t slot_map_loads = 0; // slot maps loaded (connects and reloads after a redirect)
+    std::vector<NodeStats> nodes;  // every node ever used, in order of first use
+  };
+  // A snapshot; thread-safe (takes a mutex the sync thread takes once per exchange).
+  ClusterStats GetClusterStats() const;
   const RedisOptions& options() const { return options_; }
 
  private:
@@ -98,8 +116,7 @@ class RedisCounterStore final : public CounterStore {
   using Settle = redis_internal::Settle;
   using Shard = redis_internal::Shard;
 
-  RedisCounterStore(RedisOptions options, std::unique_ptr<RedisConnection> connection,
-                    int64_t replicas);
+  RedisCounterStore(RedisOptions options, std::unique_ptr<RedisNodes> nodes, int64_t replicas);
 
   // --- Hot path (redis_counter_store.cc).
   // The rule's state in `shard` (whose mutex the caller holds), created on first use.
@@ -128,10 +145,24 @@ class RedisCounterStore final : public CounterStore {
   bool PlanLease(KeyState& s, int64_t now_ms, Lease& lease);
   // Adds every pending settlement to batch_ (as items with Lease::settle set).
   void BatchSettles(int64_t now_ms);
-  // No lock: orders batch_ (rate keys first) and queues it as EVALSHAs of the batched lease
-  // script, kMaxBatchKeys items each; returns the number of commands appended.
-  size_t AppendLeaseBatches();
-  void SettleEverything();  // Stop(): every key's tokens and debts, one exchange
+  // No lock: orders batch_ and cuts it into calls_ of the batched lease script, each of at most
+  // kMaxBatchKeys items, rate keys first. One server: in planning order, as many keys per call
+  // as fit. Redis Cluster: grouped by master, and a call's keys share one slot.
+  void PlanCalls();
+  // Queues calls_[call] on `conn` as one EVALSHA (RESP written into command_).
+  void AppendCall(RedisConnection& conn, size_t call);
+  // Sends each master its calls (and the heartbeat to the registry's master: `heartbeat` holds
+  // its arguments, empty for none), one pipelined exchange per master in turn, and applies the
+  // answers: leases through Apply() or Retry(), answered settlements leave settles_. A redirect
+  // (MOVED, ASK, TRYAGAIN) retries its call's items, MOVED also asks for a slot map reload; a
+  // transport failure, a timeout, CLUSTERDOWN or another error reply also retries them and
+  // returns false (the caller marks Redis down). The masters after a failed one are not sent to.
+  bool ExchangeCalls(std::span<const std::string_view> heartbeat);
+  // Adds every master of the current connection to seeds_ (reconnects try them all).
+  void RememberMasters();
+  // Counts one exchange with node `node` of nodes_ in the cluster stats.
+  void CountExchange(size_t node, int64_t keys, int64_t commands, int64_t redirects);
+  void SettleEverything();  // Stop(): every key's tokens and debts, one exchange per master
   // A counter's Redis key, written into `out` (whose capacity is reused).
   void KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
                    std::string& out) const;
@@ -172,7 +203,17 @@ class RedisCounterStore final : public CounterStore {
   } counters_;
 
   // Owned by the sync thread only (and by Stop() after the thread has ended).
-  std::unique_ptr<RedisConnection> connection_;
+  std::unique_ptr<RedisNodes> nodes_;    // null while Redis is down
+  // Where reconnects start: the configured node, then every master learnt from a slot map (the
+  // configured node may be the one that died).
+  std::vector<redis_internal::NodeAddress> seeds_;
+  bool reload_slots_ = false;            // MOVED was answered: reload before the next exchange
+  struct Call {
+    size_t first = 0;  // batch_[first, first + count)
+    size_t count = 0;
+    size_t node = 0;   // index in nodes_
+  };
+  std::vector<Call> calls_;              // the batched calls of the exchange being built
   std::vector<KeyState*> pending_;       // queued keys waiting for their retry time or Redis
   std::vector<Settle> settles_;          // returns and window settlements not yet acknowledged
   std::vector<Lease> batch_;             // leases of the exchange being built
@@ -183,6 +224,10 @@ class RedisCounterStore final : public CounterStore {
   int64_t next_heartbeat_ms_ = 0;
   int64_t heartbeats_ = 0;
   int64_t next_sweep_ms_ = 0;
+
+  mutable std::mutex cluster_stats_mu_;  // guards cluster_stats_ (sync thread writes)
+  ClusterStats cluster_stats_;
+
   std::thread thread_;
   bool started_ = false;
   bool stopped_ = false;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <span>
 
+#include "ratelimit/redis/redis_cluster.h"
 #include "ratelimit/redis/redis_connection.h"
 #include "ratelimit/redis/redis_counter_store.h"
 #include "ratelimit/redis/shard.h"
@@ -45,6 +46,7 @@ void RedisCounterStore::KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t 
 }
 
 void RedisCounterStore::Run() {
+  RememberMasters();
   std::vector<KeyState*> inbound;
   std::vector<Settle> inbound_settles;
   for (;;) {
@@ -70,7 +72,7 @@ void RedisCounterStore::Run() {
 }
 
 void RedisCounterStore::MarkDown(int64_t now_ms) {
-  connection_.reset();
+  nodes_.reset();  // Cluster: every master's connection; the slot map is loaded on reconnect
   counters_.failures.fetch_add(1, std::memory_order_relaxed);
   backoff_ms_ = std::min<int64_t>(std::max<int64_t>(options_.tick.count(), backoff_ms_ * 2),
                                   options_.reconnect_backoff_max.count());
@@ -80,17 +82,35 @@ void RedisCounterStore::MarkDown(int64_t now_ms) {
   }
 }
 
+void RedisCounterStore::RememberMasters() {
+  if (seeds_.empty()) seeds_.push_back({options_.host, options_.port});
+  if (!nodes_) return;
+  for (size_t i = 0; i < nodes_->size(); ++i) {
+    if (std::find(seeds_.begin(), seeds_.end(), nodes_->address(i)) == seeds_.end()) {
+      seeds_.push_back(nodes_->address(i));
+    }
+  }
+  std::lock_guard lock(cluster_stats_mu_);
+  cluster_stats_.cluster = nodes_->cluster();
+  cluster_stats_.slot_map_loads += nodes_->cluster() ? 1 : 0;
+}
+
 bool RedisCounterStore::EnsureConnected(int64_t now_ms) {
-  if (connection_) return true;
+  if (nodes_) return true;
   if (now_ms < next_connect_ms_) return false;
-  Result<std::unique_ptr<RedisConnection>> conn = RedisConnection::Open(ConnectionOptions{
-      options_.host, options_.port, options_.password, options_.db, options_.connect_timeout,
-      options_.command_timeout});
-  if (!conn.ok()) {
+  // Single server or Cluster, whichever answers now: a cluster needs every master reachable
+  // and in cluster_state:ok (it is treated as one unit, see docs/ratelimit-redis.md).
+  Result<std::unique_ptr<RedisNodes>> nodes = RedisNodes::Open(
+      ConnectionOptions{options_.host, options_.port, options_.password, options_.db,
+                        options_.connect_timeout, options_.command_timeout},
+      seeds_);
+  if (!nodes.ok()) {
     MarkDown(Now());
     return false;
   }
-  connection_ = std::move(*conn);
+  nodes_ = std::move(*nodes);
+  reload_slots_ = false;
+  RememberMasters();
   backoff_ms_ = 0;
   next_heartbeat_ms_ = 0;  // learn the replica count again right away
   redis_up_.store(true, std::memory_order_release);
@@ -99,21 +119,30 @@ bool RedisCounterStore::EnsureConnected(int64_t now_ms) {
 
 void RedisCounterStore::Tick(int64_t now_ms) {
   if (!EnsureConnected(now_ms)) return;
+  if (reload_slots_) {
+    // A redirect was answered: follow the slot map before sending again. A reload that fails
+    // means no master answers or a new one cannot be reached: an outage.
+    if (!nodes_->Reload().ok()) {
+      MarkDown(Now());
+      return;
+    }
+    reload_slots_ = false;
+    RememberMasters();
+  }
   if (now_ms >= next_sweep_ms_) {
     Sweep(now_ms);
     next_sweep_ms_ = now_ms + std::max<int64_t>(1, options_.idle_return.count() / 4);
   }
   const bool heartbeat = now_ms >= next_heartbeat_ms_;
+  std::string ttl, expire;
+  std::vector<std::string_view> beat;
   if (heartbeat) {
-    const std::string registry = options_.key_prefix + "replicas";
-    const std::string ttl = std::to_string(options_.replica_ttl.count());
-    const std::string expire = std::to_string(RegistryExpireMs());
+    ttl = std::to_string(options_.replica_ttl.count());
+    expire = std::to_string(RegistryExpireMs());
     const bool clean = heartbeats_++ % kHeartbeatCleanEvery == 0;
-    const std::string_view args[] = {options_.replica_id, ttl, clean ? "1" : "0", expire};
-    connection_->AppendScript(Script::kHeartbeat, registry, args);
+    beat = {options_.replica_id, ttl, clean ? "1" : "0", expire};
     next_heartbeat_ms_ = now_ms + options_.heartbeat.count();
   }
-  const size_t commands = heartbeat ? 1 : 0;  // replies before the batched calls
   batch_.clear();
   BatchSettles(now_ms);
   size_t keep = 0;
@@ -137,39 +166,79 @@ void RedisCounterStore::Tick(int64_t now_ms) {
     if (planned) batch_.push_back(lease);
   }
   pending_.resize(keep);
-  AppendLeaseBatches();
-  if (connection_->pending() == 0) return;
+  PlanCalls();
+  if (!ExchangeCalls(beat)) MarkDown(Now());  // reconnecting reloads scripts and the slot map
+}
 
-  const size_t sent = connection_->pending();
-  counters_.commands.fetch_add(static_cast<int64_t>(sent), std::memory_order_relaxed);
-  counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
-  std::vector<RedisReply> replies;
-  const Status status = connection_->Exchange(replies);
-  const int64_t done_ms = Now();
-  bool broken = !status.ok();
-  if (heartbeat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
-    replicas_.store(std::max<int64_t>(1, replies[0].integer), std::memory_order_relaxed);
-  }
+bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbeat) {
+  const std::string registry = options_.key_prefix + "replicas";
+  const size_t registry_node = nodes_->NodeOfKey(registry);
   // Each batched call answers two integers per item, in batch_ order; an error or a missing
   // reply loses the call's leases (their debts are owed again) and keeps its settlements owed.
   std::vector<bool> settled(settles_.size(), false);
-  for (size_t first = 0; first < batch_.size(); first += kMaxBatchKeys) {
-    const size_t count = std::min(kMaxBatchKeys, batch_.size() - first);
-    const size_t c = commands + first / kMaxBatchKeys;
-    const bool answered = c < replies.size() && replies[c].type == RedisReply::Type::kArray &&
-                          replies[c].values.size() == 2 * count;
-    for (size_t i = 0; i < count; ++i) {
-      const Lease& item = batch_[first + i];
-      if (item.settle >= 0) {
-        settled[static_cast<size_t>(item.settle)] = answered;
-      } else if (answered) {
-        const std::vector<int64_t>& v = replies[c].values;
-        Apply(item, v[2 * i], v[2 * i + 1], done_ms);
-      } else {
-        Retry(item);
+  std::vector<RedisReply> replies;
+  bool ok = true;
+  size_t call = 0;  // calls_ is ordered by node
+  for (size_t node = 0; node < nodes_->size(); ++node) {
+    const size_t first_call = call;
+    while (call < calls_.size() && calls_[call].node == node) ++call;
+    const bool beat = !heartbeat.empty() && node == registry_node;
+    if (call == first_call && !beat) continue;
+    replies.clear();
+    int64_t keys = 0;
+    if (ok) {  // after a failed master the others are not sent to: their items are retried
+      RedisConnection& conn = nodes_->connection(node);
+      if (beat) conn.AppendScript(Script::kHeartbeat, registry, heartbeat);
+      for (size_t c = first_call; c < call; ++c) AppendCall(conn, c);
+      const auto sent = static_cast<int64_t>(conn.pending());
+      counters_.commands.fetch_add(sent, std::memory_order_relaxed);
+      counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
+      ok = conn.Exchange(replies).ok();
+      if (beat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
+        replicas_.store(std::max<int64_t>(1, replies[0].integer), std::memory_order_relaxed);
+      } else if (beat && !replies.empty() && replies[0].type == RedisReply::Type::kError &&
+                 ClassifyError(replies[0].text) != ClusterError::kNone) {
+        reload_slots_ = true;  // the registry's slot moved: the next heartbeat follows it
+        next_heartbeat_ms_ = 0;
+      }
+      for (size_t c = first_call; c < call; ++c) keys += static_cast<int64_t>(calls_[c].count);
+      CountExchange(node, keys, sent, 0);
+    }
+    const int64_t done_ms = Now();
+    int64_t redirects = 0;
+    for (size_t c = first_call; c < call; ++c) {
+      const Call& cl = calls_[c];
+      const size_t r = (beat ? 1 : 0) + (c - first_call);
+      const RedisReply* reply = r < replies.size() ? &replies[r] : nullptr;
+      const bool answered = reply != nullptr && reply->type == RedisReply::Type::kArray &&
+                            reply->values.size() == 2 * cl.count;
+      if (!answered && reply != nullptr) {
+        const ClusterError error = reply->type == RedisReply::Type::kError
+                                       ? ClassifyError(reply->text)
+                                       : ClusterError::kNone;
+        if (error == ClusterError::kNone || error == ClusterError::kClusterDown) {
+          ok = false;  // NOSCRIPT, OOM, a script error, the cluster refusing keys: an outage
+        } else {
+          // Not run at all: retried below. MOVED: the slot map changed, reload it first. ASK
+          // and TRYAGAIN: a migration is under way and the map does not change until it ends
+          // (then MOVED follows); the items wait for that, a tick at a time.
+          ++redirects;
+          reload_slots_ = reload_slots_ || error == ClusterError::kMoved;
+        }
+      }
+      for (size_t i = cl.first; i < cl.first + cl.count; ++i) {
+        const Lease& item = batch_[i];
+        if (item.settle >= 0) {
+          settled[static_cast<size_t>(item.settle)] = answered;
+        } else if (answered) {
+          const size_t k = i - cl.first;
+          Apply(item, reply->values[2 * k], reply->values[2 * k + 1], done_ms);
+        } else {
+          Retry(item);
+        }
       }
     }
-    broken = broken || !answered;
+    if (redirects != 0) CountExchange(node, 0, 0, redirects);
   }
   // Apply() may have added settlements (after `settled` was sized): those are kept.
   size_t kept_settles = 0;
@@ -177,7 +246,27 @@ void RedisCounterStore::Tick(int64_t now_ms) {
     if (i >= settled.size() || !settled[i]) settles_[kept_settles++] = settles_[i];
   }
   settles_.resize(kept_settles);
-  if (broken) MarkDown(done_ms);  // errors included (NOSCRIPT, OOM…): reconnect reloads scripts
+  return ok;
+}
+
+void RedisCounterStore::CountExchange(size_t node, int64_t keys, int64_t commands,
+                                      int64_t redirects) {
+  const std::string address = nodes_->address(node).ToString();
+  std::lock_guard lock(cluster_stats_mu_);
+  auto it = std::find_if(cluster_stats_.nodes.begin(), cluster_stats_.nodes.end(),
+                         [&](const NodeStats& n) { return n.address == address; });
+  if (it == cluster_stats_.nodes.end()) {
+    it = cluster_stats_.nodes.insert(it, NodeStats{address});
+  }
+  it->keys += keys;
+  it->commands += commands;
+  it->round_trips += commands != 0 ? 1 : 0;
+  it->redirects += redirects;
+}
+
+RedisCounterStore::ClusterStats RedisCounterStore::GetClusterStats() const {
+  std::lock_guard lock(cluster_stats_mu_);
+  return cluster_stats_;
 }
 
 bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
@@ -214,40 +303,36 @@ bool RedisCounterStore::PlanLease(KeyState& s, int64_t now_ms, Lease& lease) {
   return true;
 }
 
-size_t RedisCounterStore::AppendLeaseBatches() {
-  // The script wants each call's rate buckets before its quota counters; a stable order keeps
-  // the keys of one shard together as they were planned.
-  std::stable_partition(batch_.begin(), batch_.end(),
-                        [](const Lease& l) { return l.kind == LimitRule::Kind::kRate; });
-  size_t commands = 0;
-  for (size_t first = 0; first < batch_.size(); first += kMaxBatchKeys, ++commands) {
-    const size_t count = std::min(kMaxBatchKeys, batch_.size() - first);
-    const std::span<const Lease> leases(batch_.data() + first, count);
-    // EVALSHA sha numkeys key… nrate, then four arguments per key (lua_scripts.h).
-    command_.Begin(4 + 5 * count);
-    command_.Arg(std::string_view("EVALSHA"));
-    command_.Arg(connection_->sha(Script::kLeaseBatch));
-    command_.Arg(static_cast<int64_t>(count));
-    int64_t rates = 0;
-    for (const Lease& l : leases) {
+void RedisCounterStore::PlanCalls() {
+  calls_.clear();
+  if (!nodes_->cluster()) {
+    // One server: the script wants each call's rate buckets before its quota counters; a
+    // stable order keeps the keys of one shard together as they were planned.
+    std::stable_partition(batch_.begin(), batch_.end(),
+                          [](const Lease& l) { return l.kind == LimitRule::Kind::kRate; });
+    for (size_t first = 0; first < batch_.size(); first += kMaxBatchKeys) {
+      calls_.push_back(Call{first, std::min(kMaxBatchKeys, batch_.size() - first), 0});
+    }
+  } else {
+    // Cluster: a call's keys must share one slot (else CROSSSLOT), and go to its master. Most
+    // calls then carry one limit's keys; each master still gets one exchange per tick.
+    for (Lease& l : batch_) {
       KeyNameInto(l.key, l.kind, l.window_start, key_name_);
-      command_.Arg(std::string_view(key_name_));
-      rates += l.kind == LimitRule::Kind::kRate ? 1 : 0;
+      l.slot = redis_internal::KeySlot(key_name_);
     }
-    command_.Arg(rates);
-    for (const Lease& l : leases) {
-      command_.Arg(l.capacity);
-      if (l.kind == LimitRule::Kind::kRate) {
-        command_.Arg(l.tokens_per_ms);
-        command_.Arg(l.want);
-        command_.Arg(l.debt);
-      } else {
-        command_.Arg(l.want);
-        command_.Arg(l.debt);
-        command_.Arg(l.window_end + kQuotaGraceSeconds);
+    std::stable_sort(batch_.begin(), batch_.end(), [this](const Lease& a, const Lease& b) {
+      const size_t na = nodes_->NodeOfSlot(a.slot), nb = nodes_->NodeOfSlot(b.slot);
+      if (na != nb) return na < nb;
+      if (a.slot != b.slot) return a.slot < b.slot;
+      return a.kind == LimitRule::Kind::kRate && b.kind != LimitRule::Kind::kRate;
+    });
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      if (calls_.empty() || calls_.back().count == kMaxBatchKeys ||
+          batch_[calls_.back().first].slot != batch_[i].slot) {
+        calls_.push_back(Call{i, 0, nodes_->NodeOfSlot(batch_[i].slot)});
       }
+      ++calls_.back().count;
     }
-    connection_->AppendFormatted(command_.data());
   }
   int64_t leases = 0, returns = 0;
   for (const Lease& item : batch_) {
@@ -256,7 +341,35 @@ size_t RedisCounterStore::AppendLeaseBatches() {
   }
   counters_.leases.fetch_add(leases, std::memory_order_relaxed);
   counters_.returns.fetch_add(returns, std::memory_order_relaxed);
-  return commands;
+}
+
+void RedisCounterStore::AppendCall(RedisConnection& conn, size_t call) {
+  const std::span<const Lease> leases(batch_.data() + calls_[call].first, calls_[call].count);
+  // EVALSHA sha numkeys key… nrate, then four arguments per key (lua_scripts.h).
+  command_.Begin(4 + 5 * leases.size());
+  command_.Arg(std::string_view("EVALSHA"));
+  command_.Arg(conn.sha(Script::kLeaseBatch));
+  command_.Arg(static_cast<int64_t>(leases.size()));
+  int64_t rates = 0;
+  for (const Lease& l : leases) {
+    KeyNameInto(l.key, l.kind, l.window_start, key_name_);
+    command_.Arg(std::string_view(key_name_));
+    rates += l.kind == LimitRule::Kind::kRate ? 1 : 0;
+  }
+  command_.Arg(rates);
+  for (const Lease& l : leases) {
+    command_.Arg(l.capacity);
+    if (l.kind == LimitRule::Kind::kRate) {
+      command_.Arg(l.tokens_per_ms);
+      command_.Arg(l.want);
+      command_.Arg(l.debt);
+    } else {
+      command_.Arg(l.want);
+      command_.Arg(l.debt);
+      command_.Arg(l.window_end + kQuotaGraceSeconds);
+    }
+  }
+  conn.AppendFormatted(command_.data());
 }
 
 void RedisCounterStore::Apply(const Lease& lease, int64_t granted, int64_t left, int64_t now_ms) {
@@ -363,8 +476,9 @@ void RedisCounterStore::Sweep(int64_t now_ms) {
 }
 
 void RedisCounterStore::SettleEverything() {
-  if (!connection_) {
+  if (!nodes_) {
     next_connect_ms_ = 0;
+    RememberMasters();  // Stop() without Start(): the seeds are not set yet
     if (!EnsureConnected(Now())) return;  // what is owed is lost with this process
   }
   for (size_t i = 0; i < kShards; ++i) {
@@ -379,20 +493,27 @@ void RedisCounterStore::SettleEverything() {
       s.tokens = s.debt = s.inflight_debt = 0;
     }
   }
-  batch_.clear();
-  BatchSettles(Now());
-  AppendLeaseBatches();
+  // Every master gets its settlements. A settlement redirected (a slot moving right now) is
+  // sent again after the slot map is reloaded, a few times at most: Stop() must not hang.
+  for (int attempt = 0; attempt < 3 && !settles_.empty(); ++attempt) {
+    if (reload_slots_ && !nodes_->Reload().ok()) break;
+    reload_slots_ = false;
+    batch_.clear();
+    BatchSettles(Now());
+    PlanCalls();
+    if (!ExchangeCalls({})) break;
+  }
   batch_.clear();
   settles_.clear();
   const std::string registry = options_.key_prefix + "replicas";
   const std::string_view leave[] = {"ZREM", registry, options_.replica_id};
-  connection_->Append(leave);
-  counters_.commands.fetch_add(static_cast<int64_t>(connection_->pending()),
-                               std::memory_order_relaxed);
+  RedisConnection& conn = nodes_->connection(nodes_->NodeOfKey(registry));
+  conn.Append(leave);
+  counters_.commands.fetch_add(1, std::memory_order_relaxed);
   counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
   std::vector<RedisReply> replies;
-  if (!connection_->Exchange(replies).ok()) MarkDown(Now());
-  connection_.reset();
+  if (!conn.Exchange(replies).ok()) MarkDown(Now());
+  nodes_.reset();
 }
 
 }  // namespace tollgate::ratelimit

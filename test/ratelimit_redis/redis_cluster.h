@@ -1,0 +1,137 @@
+// A real three-master Redis Cluster for tests: three cluster-enabled redis-servers on free
+// loopback ports, slots split in thirds (CLUSTER ADDSLOTSRANGE), joined with CLUSTER MEET,
+// ready once every node reports cluster_state:ok (a master refuses keys for its first ~2 s).
+// Commands to a node go through the store's own RedisConnection.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "ratelimit/redis/redis_connection.h"
+#include "ratelimit_redis/redis_server.h"
+
+namespace tollgate::redis_test {
+
+class RedisCluster {
+ public:
+  static constexpr size_t kMasters = 3;
+
+  // `appendonly`: every node keeps an AOF (fsync always), so that a killed master restarts with
+  // its data. Check ready() before use.
+  explicit RedisCluster(bool appendonly = false) {
+    for (auto& node : nodes_) node = std::make_unique<RedisServer>(appendonly, /*cluster=*/true);
+    ready_ = Form();
+  }
+
+  bool ready() const { return ready_; }
+  RedisServer& node(size_t i) { return *nodes_[i]; }
+  std::string url(size_t i = 0) const { return nodes_[i]->url(); }
+
+  // One command on node `i`; a transport failure reads as an error reply.
+  ratelimit::RedisReply Command(size_t i, std::initializer_list<std::string_view> args) {
+    ratelimit::RedisReply reply;
+    reply.type = ratelimit::RedisReply::Type::kError;
+    auto conn = ratelimit::RedisConnection::Open(
+        ratelimit::ConnectionOptions{"127.0.0.1", nodes_[i]->port(), std::nullopt, 0,
+                                     std::chrono::milliseconds(500),
+                                     std::chrono::milliseconds(2000)});
+    if (!conn.ok()) {
+      reply.text = conn.error().message;
+      return reply;
+    }
+    (*conn)->Append(std::span(args.begin(), args.size()));
+    std::vector<ratelimit::RedisReply> replies;
+    if (!(*conn)->Exchange(replies).ok() || replies.empty()) return reply;
+    return replies.front();
+  }
+
+  // The master serving `key`, as the masters themselves say: the one that answers a GET
+  // instead of redirecting it (kMasters when none does).
+  size_t Owner(std::string_view key) {
+    for (size_t i = 0; i < kMasters; ++i) {
+      const ratelimit::RedisReply r = Command(i, {"GET", key});
+      if (r.type != ratelimit::RedisReply::Type::kError) return i;
+    }
+    return kMasters;
+  }
+
+  std::string NodeId(size_t i) { return Command(i, {"CLUSTER", "MYID"}).text; }
+
+  // Waits (≤ 10 s) until node `i` reports cluster_state:ok.
+  bool WaitOk(size_t i) {
+    for (int n = 0; n < 1000; ++n) {
+      if (Command(i, {"CLUSTER", "INFO"}).text.find("cluster_state:ok") != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // Moves `slot` from master `from` to master `to` the way redis-cli --cluster reshard does:
+  // IMPORTING on the target, MIGRATING on the source, MIGRATE its keys, then SETSLOT NODE on
+  // every master. `pause` is slept between the steps, so that clients meet ASK/TRYAGAIN and then
+  // MOVED. True when every step succeeded.
+  bool MoveSlot(int slot, size_t from, size_t to, std::chrono::milliseconds pause) {
+    using Type = ratelimit::RedisReply::Type;
+    const std::string s = std::to_string(slot);
+    const std::string source = NodeId(from), target = NodeId(to);
+    const std::string target_port = std::to_string(nodes_[to]->port());
+    if (Command(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", source}).type == Type::kError) return false;
+    if (Command(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", target}).type == Type::kError) return false;
+    std::this_thread::sleep_for(pause);
+    for (;;) {
+      const ratelimit::RedisReply keys = Command(from, {"CLUSTER", "GETKEYSINSLOT", s, "100"});
+      if (keys.type != Type::kArray) return false;
+      if (keys.texts.empty()) break;
+      for (const std::string& key : keys.texts) {  // one key per MIGRATE: clients see it split
+        const ratelimit::RedisReply moved =
+            Command(from, {"MIGRATE", "127.0.0.1", target_port, key, "0", "5000"});
+        if (moved.type == Type::kError) return false;
+        std::this_thread::sleep_for(pause);
+      }
+    }
+    for (size_t i : {to, from}) {
+      if (Command(i, {"CLUSTER", "SETSLOT", s, "NODE", target}).type == Type::kError) return false;
+    }
+    for (size_t i = 0; i < kMasters; ++i) {
+      if (i != to && i != from) Command(i, {"CLUSTER", "SETSLOT", s, "NODE", target});
+    }
+    return true;
+  }
+
+ private:
+  bool Form() {
+    using Type = ratelimit::RedisReply::Type;
+    for (auto& node : nodes_) {
+      if (!node->Start()) return false;
+    }
+    constexpr int kThird = 16384 / 3;
+    for (size_t i = 0; i < kMasters; ++i) {
+      const std::string first = std::to_string(static_cast<int>(i) * kThird);
+      const std::string last = std::to_string(i + 1 == kMasters ? 16383 : (i + 1) * kThird - 1);
+      if (Command(i, {"CLUSTER", "ADDSLOTSRANGE", first, last}).type == Type::kError) return false;
+    }
+    for (size_t i = 1; i < kMasters; ++i) {
+      const std::string port = std::to_string(nodes_[i]->port());
+      const std::string bus = std::to_string(nodes_[i]->cluster_port());
+      if (Command(0, {"CLUSTER", "MEET", "127.0.0.1", port, bus}).type == Type::kError) {
+        return false;
+      }
+    }
+    for (size_t i = 0; i < kMasters; ++i) {
+      if (!WaitOk(i)) return false;
+    }
+    return true;
+  }
+
+  std::array<std::unique_ptr<RedisServer>, kMasters> nodes_;
+  bool ready_ = false;
+};
+
+}  // namespace tollgate::redis_test

@@ -1,0 +1,332 @@
+// RedisCounterStore against a real three-master Redis Cluster: mode detection from any node,
+// limits on keys spread over every master enforced and counted as on one server, settlements
+// to every master, a slot moved mid-run, a master killed and restarted.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "ratelimit/redis/cluster_slots.h"
+#include "ratelimit_redis/redis_cluster.h"
+#include "ratelimit_redis/store_fixture.h"
+
+namespace tollgate::ratelimit {
+namespace {
+
+using redis_internal::ColdAllowance;
+using redis_internal::KeySlot;
+using std::chrono::milliseconds;
+
+// Waits (≤ 5 s) until `done` holds, polling every 10 ms.
+template <class F>
+bool Eventually(F done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return done();
+}
+
+// The master RedisCluster gives `slot` to (slots split in thirds).
+size_t MasterOfSlot(int slot) { return std::min<size_t>(2, static_cast<size_t>(slot / (16384 / 3))); }
+
+std::string RateKey(uint64_t key) {
+  char name[48];
+  std::snprintf(name, sizeof name, "tg:{%016" PRIx64 "}:b", key);
+  return name;
+}
+
+class RedisClusterTest : public StoreTestBase {
+ protected:
+  explicit RedisClusterTest(bool appendonly = false) : cluster_(appendonly) {}
+
+  void SetUp() override { ASSERT_TRUE(cluster_.ready()) << "the test cluster did not form"; }
+
+  std::unique_ptr<RedisCounterStore> NewStore(const std::string& replica,
+                                              const std::function<void(RedisOptions&)>& adjust = {},
+                                              size_t seed = 0) {
+    return ConnectStore(cluster_.url(seed), replica, adjust);
+  }
+
+  // A quota counter read on the master that serves it (kMasters when no master does).
+  int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) {
+    const std::string name = QuotaKey(key, quota, now_ms);
+    const size_t owner = cluster_.Owner(name);
+    if (owner == redis_test::RedisCluster::kMasters) return -1;
+    const RedisReply r = cluster_.Command(owner, {"GET", name});
+    return r.type == RedisReply::Type::kString ? std::stoll(r.text) : 0;
+  }
+
+  // The first key at or after `from` whose hash tag's slot the test cluster gives `master`.
+  static uint64_t KeyOn(size_t master, uint64_t from) {
+    for (uint64_t key = from;; ++key) {
+      if (MasterOfSlot(KeySlot(RateKey(key))) == master) return key;
+    }
+  }
+
+  redis_test::RedisCluster cluster_;
+};
+
+TEST_F(RedisClusterTest, AnyNodeAsSeedFindsEveryMasterAndKeysHashAsTheClusterSays) {
+  auto store = NewStore("seed-is-node-2", {}, /*seed=*/2);
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const Quota quota{100, QuotaAnchor::kCalendar, "UTC"};
+  std::vector<uint64_t> keys;
+  for (size_t master = 0; master < 3; ++master) {
+    for (uint64_t k = 0; k < 3; ++k) keys.push_back(KeyOn(master, 0xa000 + 100 * master + 10 * k));
+  }
+  int64_t admitted = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (uint64_t key : keys) admitted += One(*store, QuotaRule(key, quota)) ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const int64_t now = NowMs();
+  store->Stop();
+  EXPECT_EQ(admitted, 3 * static_cast<int64_t>(keys.size()));
+  const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
+  EXPECT_TRUE(cs.cluster);
+  EXPECT_GE(cs.slot_map_loads, 1);
+  EXPECT_EQ(cs.nodes.size(), 3u);  // the seed's slot map named the other two masters
+  for (uint64_t key : keys) {
+    const std::string name = QuotaKey(key, quota, now);
+    EXPECT_EQ(QuotaCounter(key, quota, now), 3) << name;
+    // The store's slot of its own key names is the one Redis computes.
+    const RedisReply slot = cluster_.Command(0, {"CLUSTER", "KEYSLOT", name});
+    EXPECT_EQ(slot.integer, KeySlot(name)) << name;
+    EXPECT_EQ(cluster_.Owner(name), MasterOfSlot(KeySlot(name))) << name;
+  }
+}
+
+// The single-server test of the same name, over three masters: most batched calls now carry one
+// limit's keys, and every answer must still reach its key.
+TEST_F(RedisClusterTest, ManyKeysOverEveryMasterAreEachAnsweredAndCounted) {
+  auto store = NewStore("many");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  constexpr int kKeys = 150;
+  const RateLimit rate{1'000'000, Period::kSecond, 999'999};
+  const Quota quota{40, QuotaAnchor::kCalendar, "UTC"};
+  std::vector<std::array<LimitRule, 2>> rules;
+  for (int i = 0; i < kKeys; ++i) {
+    rules.push_back({RateRule(0x7000 + i, rate), QuotaRule(0x8000 + i, quota)});
+  }
+  std::vector<int64_t> admitted(kKeys, 0);
+  std::vector<int64_t> refused_since(kKeys, 0);
+  for (bool more = true; more;) {
+    more = false;
+    for (int i = 0; i < kKeys; ++i) {
+      const int64_t now = NowMs();
+      if (refused_since[i] != 0 && now - refused_since[i] >= 200) continue;
+      more = true;
+      std::array<LimitOutcome, 2> out;
+      if (store->Acquire(rules[i], 1, now, out)) {
+        ++admitted[i];
+        refused_since[i] = 0;
+      } else if (refused_since[i] == 0) {
+        refused_since[i] = now;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  const int64_t now = NowMs();
+  const RedisCounterStore::Stats stats = store->GetStats();
+  store->Stop();
+  const int64_t bound = 40 + ColdAllowance(40, 1, 4);
+  std::array<int, 3> quota_keys_per_master{};
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_GE(admitted[i], 40) << "key " << i;
+    EXPECT_LE(admitted[i], bound) << "key " << i;
+    EXPECT_EQ(QuotaCounter(0x8000 + i, quota, now), admitted[i]) << "key " << i;
+    ++quota_keys_per_master[MasterOfSlot(KeySlot(QuotaKey(0x8000 + i, quota, now)))];
+  }
+  EXPECT_EQ(stats.degraded_decisions, 0);
+  EXPECT_EQ(stats.failures, 0);
+  const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
+  ASSERT_EQ(cs.nodes.size(), 3u);
+  for (const RedisCounterStore::NodeStats& n : cs.nodes) {
+    std::printf("%s: %" PRId64 " keys in %" PRId64 " commands, %" PRId64 " round trips\n",
+                n.address.c_str(), n.keys, n.commands, n.round_trips);
+    EXPECT_GE(n.keys, 40) << n.address;  // every master served its share of the limits
+    EXPECT_EQ(n.redirects, 0) << n.address;
+  }
+  for (int n : quota_keys_per_master) EXPECT_GT(n, 20);
+  EXPECT_GE(stats.leases, 2 * kKeys);
+}
+
+// Stop() gives every unused lease back, each to the master serving it.
+TEST_F(RedisClusterTest, StopReturnsEveryLeaseToItsMaster) {
+  auto store = NewStore("generous");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const Quota quota{1'000'000, QuotaAnchor::kCalendar, "UTC"};  // leased in pieces of 10 000
+  constexpr int kKeys = 30;
+  int64_t admitted = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < kKeys; ++i) admitted += One(*store, QuotaRule(0x6e00 + i, quota)) ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const int64_t now = NowMs();
+  EXPECT_EQ(admitted, 5 * kKeys);
+  EXPECT_GE(store->GetStats().granted, 10'000 * kKeys);
+  store->Stop();
+  std::array<int, 3> per_master{};
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_EQ(QuotaCounter(0x6e00 + i, quota, now), 5) << "key " << i;
+    ++per_master[MasterOfSlot(KeySlot(QuotaKey(0x6e00 + i, quota, now)))];
+  }
+  for (int n : per_master) EXPECT_GT(n, 0);
+}
+
+// A slot resharded while its limit is in use (IMPORTING/MIGRATING, MIGRATE key by key, SETSLOT
+// NODE): the store meets TRYAGAIN/ASK/MOVED, reloads the slot map and follows the slot, without
+// a degraded outcome and without losing a count.
+TEST_F(RedisClusterTest, ASlotMovedMidRunIsFollowedWithoutLosingCounts) {
+  auto store = NewStore("resharded", [](RedisOptions& o) {
+    o.lease_horizon = milliseconds(20);  // small leases: several calls during the move
+    o.min_lease = 4;
+    o.min_lease_percent = 0;
+  });
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const RateLimit rate{1'000'000, Period::kSecond, 999'999};
+  const Quota quota{1'000'000, QuotaAnchor::kCalendar, "UTC"};
+  const uint64_t moved = KeyOn(0, 0x5107);  // its rate bucket and quota counter share a slot
+  const uint64_t stays = KeyOn(2, 0x5200);
+  const int slot = KeySlot(RateKey(moved));
+  const std::array<LimitRule, 2> rules = {RateRule(moved, rate), QuotaRule(moved, quota)};
+  const LimitRule other = QuotaRule(stays, quota);
+  std::atomic<bool> done{false};
+  int64_t attempts = 0, admitted = 0, other_admitted = 0, degraded = 0;
+  std::thread driver([&] {
+    while (!done.load()) {
+      std::array<LimitOutcome, 2> out;
+      admitted += store->Acquire(rules, 1, NowMs(), out) ? 1 : 0;
+      degraded += out[0].degraded || out[1].degraded ? 1 : 0;
+      LimitOutcome o;
+      other_admitted += One(*store, other, &o) ? 1 : 0;
+      degraded += o.degraded ? 1 : 0;
+      ++attempts;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+  });
+  std::this_thread::sleep_for(milliseconds(200));
+  const bool ok = cluster_.MoveSlot(slot, 0, 1, milliseconds(30));
+  std::this_thread::sleep_for(milliseconds(200));
+  done = true;
+  driver.join();
+  ASSERT_TRUE(ok) << "the test could not move slot " << slot;
+  const int64_t now = NowMs();
+  const RedisCounterStore::Stats stats = store->GetStats();
+  store->Stop();
+  const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
+  int64_t redirects = 0;
+  for (const RedisCounterStore::NodeStats& n : cs.nodes) redirects += n.redirects;
+  std::printf("slot %d moved: %" PRId64 " attempts, %" PRId64 " redirected calls, %" PRId64
+              " slot maps loaded\n", slot, attempts, redirects, cs.slot_map_loads);
+  EXPECT_GT(redirects, 0);  // the store did meet the move…
+  EXPECT_GE(cs.slot_map_loads, 2);
+  EXPECT_EQ(degraded, 0);   // …and it was not an outage
+  EXPECT_EQ(stats.failures, 0);
+  EXPECT_EQ(admitted, attempts);
+  EXPECT_EQ(other_admitted, attempts);
+  EXPECT_EQ(cluster_.Owner(QuotaKey(moved, quota, now)), 1u);
+  EXPECT_EQ(QuotaCounter(moved, quota, now), admitted);
+  EXPECT_EQ(QuotaCounter(stays, quota, now), other_admitted);
+}
+
+class RedisClusterOutageTest : public RedisClusterTest {
+ protected:
+  RedisClusterOutageTest() : RedisClusterTest(/*appendonly=*/true) {}
+};
+
+// A master SIGKILLed and restarted (AOF): the cluster is one unit, so every key is degraded
+// while it is down (not only the dead master's); afterwards every quota count is in Redis.
+TEST_F(RedisClusterOutageTest, AKilledMasterDegradesThenRecoversWithQuotaCountsKept) {
+  auto store = NewStore("outage", [](RedisOptions& o) {
+    o.lease_horizon = milliseconds(100);
+    o.min_lease_percent = 0;
+    o.reconnect_backoff_max = milliseconds(100);  // recover soon after the master is ready
+  });
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const Quota quota{100'000, QuotaAnchor::kCalendar, "UTC"};
+  const uint64_t on_killed = KeyOn(1, 0xdead);
+  const uint64_t on_live = KeyOn(0, 0xa11e);
+  const std::array<LimitRule, 2> counted = {QuotaRule(on_killed, quota, /*fail_open=*/true),
+                                            QuotaRule(on_live, quota, /*fail_open=*/true)};
+  int64_t admitted[2] = {0, 0};
+  int64_t degraded[2] = {0, 0};
+  auto one = [&](size_t i) {
+    LimitOutcome out;
+    admitted[i] += One(*store, counted[i], &out) ? 1 : 0;
+    degraded[i] += out.degraded ? 1 : 0;
+    return out;
+  };
+  for (int i = 0; i < 50; ++i) {
+    one(0);
+    one(1);
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_EQ(degraded[0] + degraded[1], 0);
+
+  cluster_.node(1).Kill();
+  const int64_t outage_start = NowMs();
+  while (NowMs() - outage_start < 400) {
+    one(0);
+    one(1);
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_FALSE(store->GetStats().connected);
+  EXPECT_GT(degraded[0], 100);
+  EXPECT_GT(degraded[1], 100);  // a live master's key too: one unit
+
+  ASSERT_TRUE(cluster_.node(1).Start());
+  ASSERT_TRUE(cluster_.WaitOk(1));
+  ASSERT_TRUE(Eventually([&] {
+    const LimitOutcome a = one(0), b = one(1);
+    return !a.degraded && a.allowed && !b.degraded && b.allowed;
+  }));
+  EXPECT_TRUE(store->GetStats().connected);
+  const int64_t now = NowMs();
+  store->Stop();
+  EXPECT_EQ(QuotaCounter(on_killed, quota, now), admitted[0]);
+  EXPECT_EQ(QuotaCounter(on_live, quota, now), admitted[1]);
+}
+
+// Without Cluster support a server is used alone, exactly as before; an unreachable seed is an
+// error naming it.
+TEST(RedisNodesTest, APlainServerIsUsedAloneAndAnUnreachableSeedIsNamed) {
+  redis_test::RedisServer plain;
+  {
+    Result<RedisOptions> options = ParseRedisUrl(plain.url());
+    ASSERT_TRUE(options.ok());
+    auto store = RedisCounterStore::Connect(*options);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    (*store)->Start();
+    const Quota quota{10, QuotaAnchor::kCalendar, "UTC"};
+    LimitRule rule;
+    rule.kind = LimitRule::Kind::kQuota;
+    rule.key = 0x51;
+    rule.quota = &quota;
+    LimitOutcome out;
+    EXPECT_TRUE((*store)->Acquire(std::span(&rule, 1), 1, NowMs(), std::span(&out, 1)));
+    (*store)->Stop();
+    const RedisCounterStore::ClusterStats cs = (*store)->GetClusterStats();
+    EXPECT_FALSE(cs.cluster);
+    EXPECT_EQ(cs.slot_map_loads, 0);
+    ASSERT_EQ(cs.nodes.size(), 1u);
+    EXPECT_EQ(cs.nodes[0].address, "127.0.0.1:" + std::to_string(plain.port()));
+  }
+  plain.Kill();
+  Result<RedisOptions> options = ParseRedisUrl(plain.url());
+  ASSERT_TRUE(options.ok());
+  auto store = RedisCounterStore::Connect(*options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().kind, ErrorKind::kUnavailable);
+  EXPECT_NE(store.error().message.find("127.0.0.1:" + std::to_string(plain.port())),
+            std::string::npos)
+      << store.error().message;
+}
+
+}  // namespace
+}  // namespace tollgate::ratelimit
