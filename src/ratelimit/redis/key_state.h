@@ -47,9 +47,9 @@ enum class Paid : uint8_t { kRefused, kLease, kAllowance, kDegradedLocal, kFailO
 // (tokens_per_ms, window_ms) from the rule instead of reading it; they are kept here, written
 // only when the rule changes, for the sync thread.
 //
-// Every field except key and kind is guarded by the mutex of the key's shard (Shard::mu in
+// Every field except key and kind is guarded by the lock of the key's shard (Shard::mu in
 // shard.h): taken by Acquire() (hot path) and briefly by the sync thread, never while waiting for
-// Redis. Lock order: shard mutexes by index, then the store's queue mutex.
+// Redis. Lock order: shard locks by index, then the store's queue mutex.
 struct alignas(64) KeyState {
   KeyState(uint64_t k, LimitRule::Kind kd) : kind(kd), key(k) {}
 

@@ -293,10 +293,10 @@ bool RedisCounterStore::Acquire(std::span<const LimitRule> all_rules, int64_t co
     std::sort(shards.begin(), shards.begin() + n);
     shard_count = std::unique(shards.begin(), shards.begin() + n) - shards.begin();
   }
-  // One mutex per distinct shard, in index order; it guards the map and the states in it.
+  // One lock per distinct shard, in index order; it guards the map and the states in it.
   for (size_t j = 0; j < shard_count; ++j) shards_[shards[j]].mu.lock();
   if (n > 0) {
-    std::atomic<int64_t>& requests = shards_[shards[0]].requests;  // written under its mutex
+    std::atomic<int64_t>& requests = shards_[shards[0]].requests;  // written under its lock
     requests.store(requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   // With several rules the lookups are independent: start every rule's map probe, then every

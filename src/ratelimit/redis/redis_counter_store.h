@@ -83,7 +83,7 @@ class RedisCounterStore final : public CounterStore {
   // settles debts and leaves the replica registry. Idempotent. Not concurrent with Acquire().
   void Stop();
 
-  // CounterStore. Never blocks on the network: takes only in-process locks (one mutex per
+  // CounterStore. Never blocks on the network: takes only in-process locks (one lock per
   // distinct shard of its rules). Thread-safe. No allocation once the keys exist.
   bool Acquire(std::span<const LimitRule> rules, int64_t cost, int64_t now_ms,
                std::span<LimitOutcome> out) override;
@@ -119,7 +119,7 @@ class RedisCounterStore final : public CounterStore {
   RedisCounterStore(RedisOptions options, std::unique_ptr<RedisNodes> nodes, int64_t replicas);
 
   // --- Hot path (redis_counter_store.cc).
-  // The rule's state in `shard` (whose mutex the caller holds), created on first use.
+  // The rule's state in `shard` (whose lock the caller holds), created on first use.
   KeyState& FindOrCreate(const LimitRule& rule, Shard& shard, int64_t now_ms);
   Shard& ShardOf(const KeyState& s) const;
   // Decides one rule under the key's lock; consumes. `notify` set when the sync thread must wake.
@@ -127,7 +127,7 @@ class RedisCounterStore final : public CounterStore {
             bool& notify);
   void Undo(KeyState& s, Paid paid, int64_t cost);
   void Refresh(KeyState& s, const LimitRule& rule, int64_t now_ms);
-  void Enqueue(KeyState& s, bool urgent);  // requires the key's shard mutex
+  void Enqueue(KeyState& s, bool urgent);  // requires the key's shard lock
 
   // --- Sync thread (redis_sync.cc).
   void Run();
@@ -179,13 +179,13 @@ class RedisCounterStore final : public CounterStore {
   const RedisOptions options_;
   const Clock* const clock_;
 
-  // Key map: sharded (shard.h); a shard's mutex guards its map and its states. Acquire() holds
-  // the mutexes of its keys' shards while it uses the states, so eviction never frees a state
-  // in use; the sync thread takes one shard mutex at a time, briefly, never across I/O.
+  // Key map: sharded (shard.h); a shard's lock guards its map and its states. Acquire() holds
+  // the locks of its keys' shards while it uses the states, so eviction never frees a state
+  // in use; the sync thread takes one shard lock at a time, briefly, never across I/O.
   std::unique_ptr<Shard[]> shards_;
 
   // Work handed from the hot path to the sync thread. Guarded by queue_mu_ (taken after key
-  // mutexes, never before).
+  // locks, never before).
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<KeyState*> inbound_;       // keys that need a lease or a settlement
