@@ -106,28 +106,8 @@ TEST_F(RedisClusterTest, ManyKeysOverEveryMasterAreEachAnsweredAndCounted) {
   constexpr int kKeys = 150;
   const RateLimit rate{1'000'000, Period::kSecond, 999'999};
   const Quota quota{40, QuotaAnchor::kCalendar, "UTC"};
-  std::vector<std::array<LimitRule, 2>> rules;
-  for (int i = 0; i < kKeys; ++i) {
-    rules.push_back({RateRule(0x7000 + i, rate), QuotaRule(0x8000 + i, quota)});
-  }
-  std::vector<int64_t> admitted(kKeys, 0);
-  std::vector<int64_t> refused_since(kKeys, 0);
-  for (bool more = true; more;) {
-    more = false;
-    for (int i = 0; i < kKeys; ++i) {
-      const int64_t now = NowMs();
-      if (refused_since[i] != 0 && now - refused_since[i] >= 200) continue;
-      more = true;
-      std::array<LimitOutcome, 2> out;
-      if (store->Acquire(rules[i], 1, now, out)) {
-        ++admitted[i];
-        refused_since[i] = 0;
-      } else if (refused_since[i] == 0) {
-        refused_since[i] = now;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
+  const std::vector<int64_t> admitted =
+      DrainRoundRobin(*store, RateAndQuotaRules(kKeys, rate, quota));
   const int64_t now = NowMs();
   const RedisCounterStore::Stats stats = store->GetStats();
   store->Stop();

@@ -5,11 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "ratelimit/redis/redis_connection.h"
@@ -59,6 +63,43 @@ class StoreTestBase : public ::testing::Test {
     const bool ok = store.Acquire(std::span(&rule, 1), 1, NowMs(), std::span(&out, 1));
     if (outcome != nullptr) *outcome = out;
     return ok;
+  }
+
+  // `keys` callers, caller i with a rate rule (key 0x7000 + i) and a quota rule (0x8000 + i).
+  static std::vector<std::array<LimitRule, 2>> RateAndQuotaRules(int keys, const RateLimit& rate,
+                                                                 const Quota& quota) {
+    std::vector<std::array<LimitRule, 2>> rules;
+    for (int i = 0; i < keys; ++i) {
+      rules.push_back({RateRule(0x7000 + i, rate), QuotaRule(0x8000 + i, quota)});
+    }
+    return rules;
+  }
+
+  // Requests on every key in turn (each key: its rules together) until each key has been refused
+  // for 200 ms in a row — its quota spent, not merely waiting for a late first lease. Returns
+  // how many each key admitted.
+  template <size_t N>
+  static std::vector<int64_t> DrainRoundRobin(RedisCounterStore& store,
+                                              const std::vector<std::array<LimitRule, N>>& rules) {
+    std::vector<int64_t> admitted(rules.size(), 0);
+    std::vector<int64_t> refused_since(rules.size(), 0);  // 0: last request admitted
+    for (bool more = true; more;) {
+      more = false;
+      for (size_t i = 0; i < rules.size(); ++i) {
+        const int64_t now = NowMs();
+        if (refused_since[i] != 0 && now - refused_since[i] >= 200) continue;
+        more = true;
+        std::array<LimitOutcome, N> out;
+        if (store.Acquire(rules[i], 1, now, out)) {
+          ++admitted[i];
+          refused_since[i] = 0;
+        } else if (refused_since[i] == 0) {
+          refused_since[i] = now;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return admitted;
   }
 
   // The Redis key of a quota counter (window of `now_ms`).
