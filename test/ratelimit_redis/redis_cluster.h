@@ -1,6 +1,8 @@
 // A real three-master Redis Cluster for tests: three cluster-enabled redis-servers on free
 // loopback ports, slots split in thirds (CLUSTER ADDSLOTSRANGE), joined with CLUSTER MEET,
 // ready once every node reports cluster_state:ok (a master refuses keys for its first ~2 s).
+// Optionally one replica per master (nodes kMasters…: node kMasters + i replicates master i),
+// with a short node timeout so that a killed master fails over within a few seconds.
 // Commands to a node go through the store's own RedisConnection.
 #pragma once
 
@@ -11,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "ratelimit/redis/redis_connection.h"
 #include "ratelimit_redis/redis_server.h"
@@ -22,13 +25,18 @@ class RedisCluster {
   static constexpr size_t kMasters = 3;
 
   // `appendonly`: every node keeps an AOF (fsync always), so that a killed master restarts with
-  // its data. Check ready() before use.
-  explicit RedisCluster(bool appendonly = false) {
-    for (auto& node : nodes_) node = std::make_unique<RedisServer>(appendonly, /*cluster=*/true);
-    ready_ = Form();
+  // its data. `replicas`: one replica per master, linked before ready() (node timeout 1 s).
+  // Check ready() before use.
+  explicit RedisCluster(bool appendonly = false, bool replicas = false) {
+    const int node_timeout_ms = replicas ? 1000 : 0;
+    for (size_t i = 0; i < (replicas ? 2 : 1) * kMasters; ++i) {
+      nodes_.push_back(std::make_unique<RedisServer>(appendonly, /*cluster=*/true, node_timeout_ms));
+    }
+    ready_ = Form() && (!replicas || LinkReplicas());
   }
 
   bool ready() const { return ready_; }
+  size_t size() const { return nodes_.size(); }
   RedisServer& node(size_t i) { return *nodes_[i]; }
   std::string url(size_t i = 0) const { return nodes_[i]->url(); }
 
@@ -50,28 +58,24 @@ class RedisCluster {
     return replies.front();
   }
 
-  // The master serving `key`, as the masters themselves say: the one that answers a GET
-  // instead of redirecting it (kMasters when none does).
+  // The node serving `key`, as the nodes themselves say: the one that answers a GET instead of
+  // redirecting it (a replica redirects too; a node that is down does not answer) — size() when
+  // none does.
   size_t Owner(std::string_view key) {
-    for (size_t i = 0; i < kMasters; ++i) {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
       const ratelimit::RedisReply r = Command(i, {"GET", key});
       if (r.type != ratelimit::RedisReply::Type::kError) return i;
     }
-    return kMasters;
+    return nodes_.size();
   }
 
   std::string NodeId(size_t i) { return Command(i, {"CLUSTER", "MYID"}).text; }
 
   // Waits (≤ 10 s) until node `i` reports cluster_state:ok.
-  bool WaitOk(size_t i) {
-    for (int n = 0; n < 1000; ++n) {
-      if (Command(i, {"CLUSTER", "INFO"}).text.find("cluster_state:ok") != std::string::npos) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
+  bool WaitOk(size_t i) { return WaitFor(i, {"CLUSTER", "INFO"}, "cluster_state:ok"); }
+
+  // Waits (≤ 10 s) until node `i`'s `INFO replication` says it is a master.
+  bool WaitMaster(size_t i) { return WaitFor(i, {"INFO", "replication"}, "role:master"); }
 
   // Moves `slot` from master `from` to master `to` the way redis-cli --cluster reshard does:
   // IMPORTING on the target, MIGRATING on the source, MIGRATE its keys, then SETSLOT NODE on
@@ -130,7 +134,43 @@ class RedisCluster {
     return true;
   }
 
-  std::array<std::unique_ptr<RedisServer>, kMasters> nodes_;
+  // Node kMasters + i joins and replicates master i; true once every replica's link is up and
+  // every node sees the cluster ok.
+  bool LinkReplicas() {
+    using Type = ratelimit::RedisReply::Type;
+    for (size_t r = kMasters; r < nodes_.size(); ++r) {
+      if (!nodes_[r]->Start()) return false;
+      const std::string port = std::to_string(nodes_[r]->port());
+      const std::string bus = std::to_string(nodes_[r]->cluster_port());
+      if (Command(0, {"CLUSTER", "MEET", "127.0.0.1", port, bus}).type == Type::kError) {
+        return false;
+      }
+    }
+    for (size_t r = kMasters; r < nodes_.size(); ++r) {
+      const std::string master = NodeId(r - kMasters);
+      // The replica must have heard of its master (gossip) before it can follow it.
+      if (!WaitFor(r, {"CLUSTER", "NODES"}, master)) return false;
+      if (Command(r, {"CLUSTER", "REPLICATE", master}).type == Type::kError) return false;
+    }
+    for (size_t r = kMasters; r < nodes_.size(); ++r) {
+      if (!WaitFor(r, {"INFO", "replication"}, "master_link_status:up")) return false;
+    }
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (!WaitOk(i)) return false;
+    }
+    return true;
+  }
+
+  // Waits (≤ 10 s) until the reply of `command` on node `i` contains `text`.
+  bool WaitFor(size_t i, std::initializer_list<std::string_view> command, std::string_view text) {
+    for (int n = 0; n < 1000; ++n) {
+      if (Command(i, command).text.find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  std::vector<std::unique_ptr<RedisServer>> nodes_;
   bool ready_ = false;
 };
 

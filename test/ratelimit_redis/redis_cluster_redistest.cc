@@ -1,6 +1,7 @@
 // RedisCounterStore against a real three-master Redis Cluster: mode detection from any node,
 // limits on keys spread over every master enforced and counted as on one server, settlements
 // to every master, a slot moved mid-run, a master killed and restarted.
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -37,7 +38,8 @@ std::string RateKey(uint64_t key) {
 
 class RedisClusterTest : public StoreTestBase {
  protected:
-  explicit RedisClusterTest(bool appendonly = false) : cluster_(appendonly) {}
+  explicit RedisClusterTest(bool appendonly = false, bool replicas = false)
+      : cluster_(appendonly, replicas) {}
 
   void SetUp() override { ASSERT_TRUE(cluster_.ready()) << "the test cluster did not form"; }
 
@@ -47,11 +49,11 @@ class RedisClusterTest : public StoreTestBase {
     return ConnectStore(cluster_.url(seed), replica, adjust);
   }
 
-  // A quota counter read on the master that serves it (kMasters when no master does).
+  // A quota counter read on the node that serves it (-1 when no node does).
   int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) {
     const std::string name = QuotaKey(key, quota, now_ms);
     const size_t owner = cluster_.Owner(name);
-    if (owner == redis_test::RedisCluster::kMasters) return -1;
+    if (owner == cluster_.size()) return -1;
     const RedisReply r = cluster_.Command(owner, {"GET", name});
     return r.type == RedisReply::Type::kString ? std::stoll(r.text) : 0;
   }
@@ -271,6 +273,90 @@ TEST_F(RedisClusterOutageTest, AKilledMasterDegradesThenRecoversWithQuotaCountsK
   store->Stop();
   EXPECT_EQ(QuotaCounter(on_killed, quota, now), admitted[0]);
   EXPECT_EQ(QuotaCounter(on_live, quota, now), admitted[1]);
+}
+
+class RedisClusterFailoverTest : public RedisClusterTest {
+ protected:
+  RedisClusterFailoverTest() : RedisClusterTest(/*appendonly=*/false, /*replicas=*/true) {}
+};
+
+// A master SIGKILLed for good with a replica behind it: the cluster promotes the replica (node
+// timeout 1 s), and the store — degraded meanwhile, the cluster being one unit — finds the new
+// master through the slot map and carries on without a restart. What the old master had
+// acknowledged was replicated first (WAIT), so every count is kept: debts of the outage are
+// charged to the new master.
+TEST_F(RedisClusterFailoverTest, AMasterFailsOverToItsReplicaAndCountsAreKept) {
+  auto store = NewStore("failover", [](RedisOptions& o) {
+    o.lease_horizon = milliseconds(100);
+    o.min_lease_percent = 0;
+    o.reconnect_backoff_max = milliseconds(100);
+  });
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const Quota quota{100'000, QuotaAnchor::kCalendar, "UTC"};
+  const uint64_t on_failed = KeyOn(1, 0xfa11);
+  const uint64_t on_live = KeyOn(0, 0x11fe);
+  const std::array<LimitRule, 2> counted = {QuotaRule(on_failed, quota, /*fail_open=*/true),
+                                            QuotaRule(on_live, quota, /*fail_open=*/true)};
+  int64_t admitted[2] = {0, 0};
+  int64_t degraded[2] = {0, 0};
+  auto one = [&](size_t i) {
+    LimitOutcome out;
+    admitted[i] += One(*store, counted[i], &out) ? 1 : 0;
+    degraded[i] += out.degraded ? 1 : 0;
+    return out;
+  };
+  for (int i = 0; i < 50; ++i) {
+    one(0);
+    one(1);
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_EQ(degraded[0] + degraded[1], 0);
+  // Let the sync thread's last exchange land, then make sure master 1's replica has it all.
+  std::this_thread::sleep_for(milliseconds(50));
+  const RedisReply acked = cluster_.Command(1, {"WAIT", "1", "2000"});
+  ASSERT_EQ(acked.type, RedisReply::Type::kInteger);
+  ASSERT_EQ(acked.integer, 1);
+
+  cluster_.node(1).Kill();
+  const int64_t killed_at = NowMs();
+  const size_t replica = redis_test::RedisCluster::kMasters + 1;
+  // The store notices at its next exchange with the dead master (a lease or the heartbeat):
+  // from then on both keys are degraded (one unit) until the replica is promoted and the store
+  // has reconnected through the new slot map.
+  bool noticed = false;
+  while (!noticed && NowMs() - killed_at < 5'000) {
+    noticed = one(0).degraded && one(1).degraded;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(noticed) << "the store did not notice the dead master within 5 s";
+  const int64_t noticed_ms = NowMs() - killed_at;
+  bool recovered = false;
+  while (!recovered && NowMs() - killed_at < 20'000) {
+    const LimitOutcome a = one(0), b = one(1);
+    recovered = !a.degraded && a.allowed && !b.degraded && b.allowed;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  const int64_t recovered_ms = NowMs() - killed_at;
+  ASSERT_TRUE(recovered) << "not recovered 20 s after the kill";
+  EXPECT_TRUE(cluster_.WaitMaster(replica));
+  for (int i = 0; i < 50; ++i) {  // and it stays up
+    EXPECT_FALSE(one(0).degraded);
+    EXPECT_FALSE(one(1).degraded);
+  }
+  const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
+  const std::string promoted = "127.0.0.1:" + std::to_string(cluster_.node(replica).port());
+  EXPECT_TRUE(std::any_of(cs.nodes.begin(), cs.nodes.end(),
+                          [&](const auto& n) { return n.address == promoted && n.keys > 0; }))
+      << "no lease or settlement went to the promoted replica " << promoted;
+  const int64_t now = NowMs();
+  store->Stop();
+  EXPECT_EQ(cluster_.Owner(QuotaKey(on_failed, quota, now)), replica);
+  EXPECT_EQ(QuotaCounter(on_failed, quota, now), admitted[0]);
+  EXPECT_EQ(QuotaCounter(on_live, quota, now), admitted[1]);
+  std::printf("failover: noticed %" PRId64 " ms and recovered %" PRId64
+              " ms after the kill; degraded %" PRId64 " + %" PRId64 " decisions\n",
+              noticed_ms, recovered_ms, degraded[0], degraded[1]);
 }
 
 // Without Cluster support a server is used alone, exactly as before; an unreachable seed is an

@@ -24,8 +24,10 @@ class RedisServer {
   // `appendonly`: AOF with fsync on every write (persistence tests); otherwise no persistence.
   // `cluster`: a Redis Cluster node (cluster-enabled, its nodes.conf in the directory) that
   // owns no slots yet (see redis_cluster.h); started without waiting, call Start() to wait.
-  explicit RedisServer(bool appendonly = false, bool cluster = false)
-      : appendonly_(appendonly), cluster_(cluster) {
+  // `node_timeout_ms` (cluster only, 0 = Redis' 15 s): how long a silent node takes to be
+  // marked failed — and its replica promoted.
+  explicit RedisServer(bool appendonly = false, bool cluster = false, int node_timeout_ms = 0)
+      : appendonly_(appendonly), cluster_(cluster), node_timeout_ms_(node_timeout_ms) {
     char dir[] = "/tmp/tollgate-redis-XXXXXX";
     dir_ = mkdtemp(dir);
     port_ = FreePort();
@@ -70,6 +72,7 @@ class RedisServer {
     const std::string log = dir_ + "/redis.log";
     const std::string nodes_conf = dir_ + "/nodes.conf";
     const std::string cluster_port = std::to_string(cluster_port_);
+    const std::string node_timeout = std::to_string(node_timeout_ms_ > 0 ? node_timeout_ms_ : 15000);
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -82,7 +85,8 @@ class RedisServer {
               "127.0.0.1", "--save", "", "--appendonly", appendonly_ ? "yes" : "no",
               "--appendfsync", "always", "--dir", dir_.c_str(), "--cluster-enabled", "yes",
               "--cluster-config-file", nodes_conf.c_str(), "--cluster-port",
-              cluster_port.c_str(), static_cast<char*>(nullptr));
+              cluster_port.c_str(), "--cluster-node-timeout", node_timeout.c_str(),
+              static_cast<char*>(nullptr));
       } else {
         execl("/usr/bin/redis-server", "redis-server", "--port", port.c_str(), "--bind",
               "127.0.0.1", "--save", "", "--appendonly", appendonly_ ? "yes" : "no",
@@ -128,6 +132,7 @@ class RedisServer {
 
   bool appendonly_;
   bool cluster_;
+  int node_timeout_ms_;
   std::string dir_;
   int port_ = 0;
   int cluster_port_ = 0;  // cluster bus (cluster nodes only)
