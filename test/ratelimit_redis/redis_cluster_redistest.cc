@@ -65,6 +65,47 @@ class RedisClusterTest : public StoreTestBase {
     }
   }
 
+  // A store for the outage tests: short leases, no 1 % floor, a reconnect within 100 ms of
+  // the cluster being ready again.
+  std::unique_ptr<RedisCounterStore> NewOutageStore(const std::string& replica) {
+    return NewStore(replica, [](RedisOptions& o) {
+      o.lease_horizon = milliseconds(100);
+      o.min_lease_percent = 0;
+      o.reconnect_backoff_max = milliseconds(100);
+    });
+  }
+
+  // Requests on two quota keys (100 000 each, fail open): key 0 served by master 1 (the one the
+  // outage tests kill), key 1 by master 0; what each admitted, and how many were degraded.
+  struct Traffic {
+    Traffic(RedisCounterStore& s, uint64_t on_master_1, uint64_t on_master_0)
+        : store(s),
+          counted{QuotaRule(on_master_1, quota, /*fail_open=*/true),
+                  QuotaRule(on_master_0, quota, /*fail_open=*/true)} {}
+    Traffic(const Traffic&) = delete;  // the rules point at `quota`
+
+    LimitOutcome Send(size_t i) {
+      LimitOutcome out;
+      admitted[i] += One(store, counted[i], &out) ? 1 : 0;
+      degraded[i] += out.degraded ? 1 : 0;
+      return out;
+    }
+    // 50 requests on each key, 1 ms apart: leases and counters in place, nothing degraded.
+    void Warm() {
+      for (int i = 0; i < 50; ++i) {
+        Send(0);
+        Send(1);
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+    }
+
+    RedisCounterStore& store;
+    const Quota quota{100'000, QuotaAnchor::kCalendar, "UTC"};
+    const std::array<LimitRule, 2> counted;
+    int64_t admitted[2] = {0, 0};
+    int64_t degraded[2] = {0, 0};
+  };
+
   redis_test::RedisCluster cluster_;
 };
 
@@ -224,55 +265,37 @@ class RedisClusterOutageTest : public RedisClusterTest {
 // A master SIGKILLed and restarted (AOF): the cluster is one unit, so every key is degraded
 // while it is down (not only the dead master's); afterwards every quota count is in Redis.
 TEST_F(RedisClusterOutageTest, AKilledMasterDegradesThenRecoversWithQuotaCountsKept) {
-  auto store = NewStore("outage", [](RedisOptions& o) {
-    o.lease_horizon = milliseconds(100);
-    o.min_lease_percent = 0;
-    o.reconnect_backoff_max = milliseconds(100);  // recover soon after the master is ready
-  });
+  auto store = NewOutageStore("outage");
   ASSERT_NE(store, nullptr);
   store->Start();
-  const Quota quota{100'000, QuotaAnchor::kCalendar, "UTC"};
   const uint64_t on_killed = KeyOn(1, 0xdead);
   const uint64_t on_live = KeyOn(0, 0xa11e);
-  const std::array<LimitRule, 2> counted = {QuotaRule(on_killed, quota, /*fail_open=*/true),
-                                            QuotaRule(on_live, quota, /*fail_open=*/true)};
-  int64_t admitted[2] = {0, 0};
-  int64_t degraded[2] = {0, 0};
-  auto one = [&](size_t i) {
-    LimitOutcome out;
-    admitted[i] += One(*store, counted[i], &out) ? 1 : 0;
-    degraded[i] += out.degraded ? 1 : 0;
-    return out;
-  };
-  for (int i = 0; i < 50; ++i) {
-    one(0);
-    one(1);
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  ASSERT_EQ(degraded[0] + degraded[1], 0);
+  Traffic t(*store, on_killed, on_live);
+  t.Warm();
+  ASSERT_EQ(t.degraded[0] + t.degraded[1], 0);
 
   cluster_.node(1).Kill();
   const int64_t outage_start = NowMs();
   while (NowMs() - outage_start < 400) {
-    one(0);
-    one(1);
+    t.Send(0);
+    t.Send(1);
     std::this_thread::sleep_for(milliseconds(1));
   }
   EXPECT_FALSE(store->GetStats().connected);
-  EXPECT_GT(degraded[0], 100);
-  EXPECT_GT(degraded[1], 100);  // a live master's key too: one unit
+  EXPECT_GT(t.degraded[0], 100);
+  EXPECT_GT(t.degraded[1], 100);  // a live master's key too: one unit
 
   ASSERT_TRUE(cluster_.node(1).Start());
   ASSERT_TRUE(cluster_.WaitOk(1));
   ASSERT_TRUE(Eventually([&] {
-    const LimitOutcome a = one(0), b = one(1);
+    const LimitOutcome a = t.Send(0), b = t.Send(1);
     return !a.degraded && a.allowed && !b.degraded && b.allowed;
   }));
   EXPECT_TRUE(store->GetStats().connected);
   const int64_t now = NowMs();
   store->Stop();
-  EXPECT_EQ(QuotaCounter(on_killed, quota, now), admitted[0]);
-  EXPECT_EQ(QuotaCounter(on_live, quota, now), admitted[1]);
+  EXPECT_EQ(QuotaCounter(on_killed, t.quota, now), t.admitted[0]);
+  EXPECT_EQ(QuotaCounter(on_live, t.quota, now), t.admitted[1]);
 }
 
 class RedisClusterFailoverTest : public RedisClusterTest {
@@ -286,32 +309,14 @@ class RedisClusterFailoverTest : public RedisClusterTest {
 // acknowledged was replicated first (WAIT), so every count is kept: debts of the outage are
 // charged to the new master.
 TEST_F(RedisClusterFailoverTest, AMasterFailsOverToItsReplicaAndCountsAreKept) {
-  auto store = NewStore("failover", [](RedisOptions& o) {
-    o.lease_horizon = milliseconds(100);
-    o.min_lease_percent = 0;
-    o.reconnect_backoff_max = milliseconds(100);
-  });
+  auto store = NewOutageStore("failover");
   ASSERT_NE(store, nullptr);
   store->Start();
-  const Quota quota{100'000, QuotaAnchor::kCalendar, "UTC"};
   const uint64_t on_failed = KeyOn(1, 0xfa11);
   const uint64_t on_live = KeyOn(0, 0x11fe);
-  const std::array<LimitRule, 2> counted = {QuotaRule(on_failed, quota, /*fail_open=*/true),
-                                            QuotaRule(on_live, quota, /*fail_open=*/true)};
-  int64_t admitted[2] = {0, 0};
-  int64_t degraded[2] = {0, 0};
-  auto one = [&](size_t i) {
-    LimitOutcome out;
-    admitted[i] += One(*store, counted[i], &out) ? 1 : 0;
-    degraded[i] += out.degraded ? 1 : 0;
-    return out;
-  };
-  for (int i = 0; i < 50; ++i) {
-    one(0);
-    one(1);
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  ASSERT_EQ(degraded[0] + degraded[1], 0);
+  Traffic t(*store, on_failed, on_live);
+  t.Warm();
+  ASSERT_EQ(t.degraded[0] + t.degraded[1], 0);
   // Let the sync thread's last exchange land, then make sure master 1's replica has it all.
   std::this_thread::sleep_for(milliseconds(50));
   const RedisReply acked = cluster_.Command(1, {"WAIT", "1", "2000"});
@@ -326,14 +331,14 @@ TEST_F(RedisClusterFailoverTest, AMasterFailsOverToItsReplicaAndCountsAreKept) {
   // has reconnected through the new slot map.
   bool noticed = false;
   while (!noticed && NowMs() - killed_at < 5'000) {
-    noticed = one(0).degraded && one(1).degraded;
+    noticed = t.Send(0).degraded && t.Send(1).degraded;
     std::this_thread::sleep_for(milliseconds(1));
   }
   ASSERT_TRUE(noticed) << "the store did not notice the dead master within 5 s";
   const int64_t noticed_ms = NowMs() - killed_at;
   bool recovered = false;
   while (!recovered && NowMs() - killed_at < 20'000) {
-    const LimitOutcome a = one(0), b = one(1);
+    const LimitOutcome a = t.Send(0), b = t.Send(1);
     recovered = !a.degraded && a.allowed && !b.degraded && b.allowed;
     std::this_thread::sleep_for(milliseconds(1));
   }
@@ -341,8 +346,8 @@ TEST_F(RedisClusterFailoverTest, AMasterFailsOverToItsReplicaAndCountsAreKept) {
   ASSERT_TRUE(recovered) << "not recovered 20 s after the kill";
   EXPECT_TRUE(cluster_.WaitMaster(replica));
   for (int i = 0; i < 50; ++i) {  // and it stays up
-    EXPECT_FALSE(one(0).degraded);
-    EXPECT_FALSE(one(1).degraded);
+    EXPECT_FALSE(t.Send(0).degraded);
+    EXPECT_FALSE(t.Send(1).degraded);
   }
   const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
   const std::string promoted = "127.0.0.1:" + std::to_string(cluster_.node(replica).port());
@@ -351,12 +356,12 @@ TEST_F(RedisClusterFailoverTest, AMasterFailsOverToItsReplicaAndCountsAreKept) {
       << "no lease or settlement went to the promoted replica " << promoted;
   const int64_t now = NowMs();
   store->Stop();
-  EXPECT_EQ(cluster_.Owner(QuotaKey(on_failed, quota, now)), replica);
-  EXPECT_EQ(QuotaCounter(on_failed, quota, now), admitted[0]);
-  EXPECT_EQ(QuotaCounter(on_live, quota, now), admitted[1]);
+  EXPECT_EQ(cluster_.Owner(QuotaKey(on_failed, t.quota, now)), replica);
+  EXPECT_EQ(QuotaCounter(on_failed, t.quota, now), t.admitted[0]);
+  EXPECT_EQ(QuotaCounter(on_live, t.quota, now), t.admitted[1]);
   std::printf("failover: noticed %" PRId64 " ms and recovered %" PRId64
               " ms after the kill; degraded %" PRId64 " + %" PRId64 " decisions\n",
-              noticed_ms, recovered_ms, degraded[0], degraded[1]);
+              noticed_ms, recovered_ms, t.degraded[0], t.degraded[1]);
 }
 
 // Without Cluster support a server is used alone, exactly as before; an unreachable seed is an
