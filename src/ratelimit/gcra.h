@@ -67,8 +67,8 @@ struct IntervalDivisor {
   }
 };
 
-// The constants of one RateLimit that every decision on it needs: computed once (one 64-bit
-// division) and reused for the decision, its outcome and a refund, instead of per use.
+// The constants of one RateLimit that every decision on it needs: computed once (with the
+// divisions they take) and reused for the decision, its outcome and a refund, instead of per use.
 struct GcraRate {
   int64_t interval_ns = 1;  // T = EmissionIntervalNs(rate)
   int64_t window_ns = 1;    // tolerance + T = (burst + 1)·T, saturated
@@ -76,17 +76,11 @@ struct GcraRate {
   bool window_exact = true;  // window_ns = capacity·T (not saturated)
   int64_t requests = 0;     // LimitOutcome::limit
   int64_t period_s = 0;     // LimitOutcome::window_seconds = PeriodSeconds(per)
-  // ⌊n / interval_ns⌋ as a multiply and a shift (DivideByInterval): the remaining count needs
-  // that quotient on every admitted request of a busy key, and a 64-bit division costs tens of
-  // cycles.
+  // ⌊n / interval_ns⌋ as a multiply and a shift: the remaining count needs that quotient on
+  // every admitted request of a busy key, and a 64-bit division costs tens of cycles.
   IntervalDivisor divisor;
 };
 GcraRate CompileRate(const RateLimit& rate);
-
-// ⌊n / rate.interval_ns⌋ for 0 ≤ n < 2⁶³.
-inline int64_t DivideByInterval(int64_t n, const GcraRate& rate) {
-  return rate.divisor.Divide(n);
-}
 
 // Decides a request of `cost` at `now` given state `tat` (0 for a new key). `cost` ≥ 1 consumes;
 // `cost` 0 is a pure inspection (always allowed, TAT unchanged except that a TAT in the past reads
@@ -112,7 +106,7 @@ inline GcraResult Gcra(int64_t tat, int64_t now, const GcraRate& rate, int64_t c
   // exactly capacity − cost: no division on the most common path.
   r.remaining = base == now && rate.window_exact && span < kGcraMaxSpanNs
                     ? rate.capacity - (span == 0 ? 0 : cost)
-                    : DivideByInterval(now + rate.window_ns - new_tat, rate);
+                    : rate.divisor.Divide(now + rate.window_ns - new_tat);
   r.reset_ns = new_tat - now;
   r.retry_after_ns = 0;
   return r;

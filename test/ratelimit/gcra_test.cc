@@ -276,7 +276,7 @@ TEST(Gcra, IntervalDivisorEqualsTheDivisionForEveryDivisorAndNumerator) {
   }
   // A compiled rate carries the divisor of its interval.
   const GcraRate rate = CompileRate(RateLimit{7, Period::kMinute, 0});
-  EXPECT_EQ(DivideByInterval(1'000'000'000'000, rate), 1'000'000'000'000 / rate.interval_ns);
+  EXPECT_EQ(rate.divisor.Divide(1'000'000'000'000), 1'000'000'000'000 / rate.interval_ns);
 }
 
 }  // namespace
