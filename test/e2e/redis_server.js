@@ -1,7 +1,7 @@
 // A throw-away redis-server (or three-master Redis Cluster) for the end-to-end tests: started on a
 // free loopback port in a temporary folder without persistence, killed when the test file ends
-// (also on failure, through the harness's process registry). INFO is read with a raw RESP request over a TCP socket, so no npm
-// Redis client is needed.
+// (also on failure, through the harness's process registry). INFO is read with a raw RESP request
+// over a TCP socket, so no npm Redis client is needed.
 'use strict';
 
 const fs = require('node:fs');
