@@ -14,33 +14,30 @@ namespace {
 
 using ratelimit::LimitRule;
 
-// Appends a rule unless the set is full (then nullptr); `rate` or `quota` says which kind it is.
-LimitRule* Add(RuleSet& set, uint64_t key, const RateLimit* rate, const Quota* quota,
-               int64_t anchor, bool fail_open, std::string_view name) {
-  if (set.size == kMaxRules) return nullptr;
-  LimitRule& rule = set.rules[set.size++];
-  rule = LimitRule{};
-  rule.kind = rate != nullptr ? LimitRule::Kind::kRate : LimitRule::Kind::kQuota;
-  rule.key = key;
-  rule.rate = rate;
-  rule.quota = quota;
-  rule.anchor = anchor;
-  rule.fail_open = fail_open;
-  rule.name = name;
-  return &rule;
-}
-
+// Appends a rule unless the set is full. Built whole in place: writing a zeroed rule and then
+// its fields doubled the stores of the most common path.
 void AddRate(RuleSet& set, const CompiledRate& r, uint64_t key, bool fail_open) {
-  LimitRule* rule = Add(set, key, &r.rate, nullptr, 0, fail_open, r.name);
-  if (rule != nullptr) rule->gcra = &r.gcra;
+  if (set.size == kMaxRules) return;
+  set.rules[set.size++] = LimitRule{.kind = LimitRule::Kind::kRate,
+                                    .key = key,
+                                    .rate = &r.rate,
+                                    .fail_open = fail_open,
+                                    .name = r.name,
+                                    .gcra = &r.gcra};
 }
 
 void AddQuota(RuleSet& set, const CompiledQuota& q, uint64_t key, int64_t anchor, bool fail_open) {
-  Add(set, key, nullptr, &q.quota, anchor, fail_open, q.name);
+  if (set.size == kMaxRules) return;
+  set.rules[set.size++] = LimitRule{.kind = LimitRule::Kind::kQuota,
+                                    .key = key,
+                                    .quota = &q.quota,
+                                    .anchor = anchor,
+                                    .fail_open = fail_open,
+                                    .name = q.name};
 }
 
-void AddPlan(RuleSet& set, const CompiledPlanLimits& limits, uint64_t mix, int64_t anchor,
-             bool fail_open) {
+inline void AddPlan(RuleSet& set, const CompiledPlanLimits& limits, uint64_t mix, int64_t anchor,
+                    bool fail_open) {
   if (limits.rate) {
     AddRate(set, *limits.rate, mix ? HashCombine(limits.rate->key, mix) : limits.rate->key, fail_open);
   }
@@ -124,15 +121,12 @@ void Throttle(const RuleSet& set, ratelimit::CounterStore& counters, int64_t now
                                         std::span(out.data(), set.size));
   // Report the rule that decided: the first refusal, or else the one with the least left.
   size_t pick = 0;
-  for (size_t i = 0; i < set.size; ++i) {
-    if (!allowed) {
-      if (!out[i].allowed) {
-        pick = i;
-        break;
-      }
-    } else if (out[i].remaining < out[pick].remaining) {
-      pick = i;
+  if (allowed) {
+    for (size_t i = 1; i < set.size; ++i) {
+      if (out[i].remaining < out[pick].remaining) pick = i;
     }
+  } else {
+    while (pick + 1 < set.size && out[pick].allowed) ++pick;
   }
   const ratelimit::LimitOutcome& o = out[pick];
   auto ceil_s = [](int64_t ms) { return ms <= 0 ? 0 : (ms + 999) / 1000; };

@@ -88,7 +88,7 @@ GcraRate CompileRate(const RateLimit& rate);
 inline GcraResult Gcra(int64_t tat, int64_t now, const GcraRate& rate, int64_t cost) {
   const int64_t t = rate.interval_ns;
   const int64_t base = tat > now ? tat : now;
-  const int64_t span = GcraSpan(cost, t);
+  const int64_t span = cost == 1 ? t : GcraSpan(cost, t);  // one T (≤ a day) never saturates
   const int64_t new_tat = base + span;
   const int64_t allow_at = new_tat - rate.window_ns;  // earliest `now` at which this request passes
   GcraResult r;

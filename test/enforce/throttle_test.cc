@@ -75,6 +75,37 @@ TEST_F(ThrottleTest, ExhaustedQuotaIs429QuotaExceeded) {
   EXPECT_EQ(Ask({{"apikey", kGoodKey}}).code, DecisionCode::kQuotaExceeded);
 }
 
+// Rules run resource, subscription (rate, quota), application, backend: the rule reported is the
+// first that refused, or else the one with the fewest left, wherever it stands in that order.
+TEST_F(ThrottleTest, TheRuleReportedIsTheFirstRefusalOrElseTheFewestLeft) {
+  Plan app_plan;
+  app_plan.name = "AppTier";
+  app_plan.rate = RateLimit{2, Period::kHour, 0};
+  data_.plans.push_back(app_plan);
+  data_.applications[0].plan = "AppTier";
+  data_.apis[0].backend_rate = RateLimit{1000, Period::kSecond, 0};
+  data_.plans[0].rate = RateLimit{10, Period::kMinute, 9};
+
+  Decision d = Ask({{"apikey", kGoodKey}});
+  ASSERT_TRUE(d.allowed());
+  ASSERT_EQ(store_.seen.size(), 4u);
+  EXPECT_EQ(d.limit.policy, "AppTier") << "third of four rules, 1 left of 2";
+  EXPECT_EQ(d.limit.remaining, 1);
+  ASSERT_TRUE(Ask({{"apikey", kGoodKey}}).allowed());
+
+  d = Ask({{"apikey", kGoodKey}});
+  EXPECT_EQ(d.code, DecisionCode::kRateLimited);
+  EXPECT_EQ(d.limit.policy, "AppTier");
+  EXPECT_EQ(d.limit.limit, 2);
+  EXPECT_EQ(d.limit.window_seconds, 3600);
+
+  data_.plans[0].quota->requests = 2;  // now the subscription's quota (second rule) refuses too
+  d = Ask({{"apikey", kGoodKey}});
+  EXPECT_EQ(d.code, DecisionCode::kQuotaExceeded) << "the first refusal wins";
+  EXPECT_EQ(d.limit.policy, "Gold");
+  EXPECT_EQ(d.limit.limit, 2);
+}
+
 TEST_F(ThrottleTest, DeniedRequestsAndOpenResourcesCountNothing) {
   Ask({{"apikey", "tg_wrong"}});
   Ask({}, "/petstore/v1/health");
