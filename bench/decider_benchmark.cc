@@ -14,6 +14,8 @@
 #include "enforce/decider.h"
 #include "enforce/enforcer.h"
 #include "enforce/fixtures.h"
+#include "enforce/limit_keys.h"
+#include "ratelimit/gcra.h"
 #include "ratelimit/local_counter_store.h"
 #ifdef TOLLGATE_HAVE_JWT
 #include "enforce/jwt_verifier.h"
@@ -259,15 +261,18 @@ void BM_KeyDigest(benchmark::State& state) {
 }
 BENCHMARK(BM_KeyDigest)->Arg(0)->Arg(1)->ArgName("evp");
 
-// The counters alone: one Acquire over N rules (rates, and a quota as the second rule).
+// The counters alone: one Acquire over N rules (rates, and a quota as the second rule). Keys are
+// finalised hashes and rates come compiled, as the snapshot hands them to the counters.
 void BM_Acquire(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const RateLimit rate{1'000'000'000, Period::kSecond, 1'000'000'000};
+  const ratelimit::GcraRate gcra = ratelimit::CompileRate(rate);
   const Quota quota{4'000'000'000'000'000, QuotaAnchor::kCalendar, "UTC"};
   std::array<ratelimit::LimitRule, 3> rules{};
   for (size_t i = 0; i < rules.size(); ++i) {
-    rules[i].key = 1000 + i;
+    rules[i].key = LimitKey("bench", std::to_string(i), "acquire");
     rules[i].rate = &rate;
+    rules[i].gcra = &gcra;
     rules[i].quota = &quota;
     rules[i].kind = i == 1 ? ratelimit::LimitRule::Kind::kQuota : ratelimit::LimitRule::Kind::kRate;
   }
