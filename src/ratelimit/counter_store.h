@@ -20,8 +20,7 @@ struct LimitRule {
   enum class Kind : uint8_t { kRate, kQuota };
   Kind kind = Kind::kRate;
   // Identifies the counter across processes and restarts (stable hash of what is limited, e.g.
-  // subscription id + "rate"); two rules with the same key share one counter. A finalised hash
-  // (core/hash.h): stores may take its bits as they are (LocalCounterStore's shard is the top six).
+  // subscription id + "rate"); two rules with the same key share one counter.
   uint64_t key = 0;
   const RateLimit* rate = nullptr;  // kRate
   const Quota* quota = nullptr;     // kQuota

@@ -77,11 +77,11 @@ LocalCounterStore::LocalCounterStore(Options options)
 LocalCounterStore::~LocalCounterStore() = default;
 
 LocalCounterStore::Shard& LocalCounterStore::ShardFor(uint64_t key) const {
-  // Keys are finalised hashes (core/hash.h: every output bit depends on every input bit), so their
-  // top bits pick the shard as well as any mix of them would. The maps hash keys again with their
-  // own seed, so keys sharing a shard still spread within it.
+  // Fibonacci hashing: the top six bits of key·2⁶⁴/φ, one multiply. Keys are finalised hashes
+  // already (core/hash.h), but the product also spreads keys that differ only in their low bits
+  // (tests, benchmarks), which the top bits of the key itself would put in one shard.
   static_assert(kShards == 64);
-  return shards_[key >> 58];
+  return shards_[(key * 0x9E3779B97F4A7C15ULL) >> 58];
 }
 
 bool LocalCounterStore::HasRoom(Shard& shard, int64_t now_ms) {
