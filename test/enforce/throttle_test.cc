@@ -40,6 +40,16 @@ class ThrottleTest : public ::testing::Test {
     });
   }
 
+  // The application's plan "AppTier" limited to `rate`, and the API's backend to 1000/s.
+  void AddAppTierAndBackendLimit(const RateLimit& rate) {
+    Plan app_plan;
+    app_plan.name = "AppTier";
+    app_plan.rate = rate;
+    data_.plans.push_back(app_plan);
+    data_.applications[0].plan = "AppTier";
+    data_.apis[0].backend_rate = RateLimit{1000, Period::kSecond, 0};
+  }
+
   SnapshotData data_ = testing::PetstoreData();
   SnapshotHolder holder_;
   FakeClock clock_;
@@ -78,12 +88,7 @@ TEST_F(ThrottleTest, ExhaustedQuotaIs429QuotaExceeded) {
 // Rules run resource, subscription (rate, quota), application, backend: the rule reported is the
 // first that refused, or else the one with the fewest left, wherever it stands in that order.
 TEST_F(ThrottleTest, TheRuleReportedIsTheFirstRefusalOrElseTheFewestLeft) {
-  Plan app_plan;
-  app_plan.name = "AppTier";
-  app_plan.rate = RateLimit{2, Period::kHour, 0};
-  data_.plans.push_back(app_plan);
-  data_.applications[0].plan = "AppTier";
-  data_.apis[0].backend_rate = RateLimit{1000, Period::kSecond, 0};
+  AddAppTierAndBackendLimit(RateLimit{2, Period::kHour, 0});
   data_.plans[0].rate = RateLimit{10, Period::kMinute, 9};
 
   Decision d = Ask({{"apikey", kGoodKey}});
@@ -120,13 +125,8 @@ TEST_F(ThrottleTest, UnlimitedPlanAddsNoRule) {
 }
 
 TEST_F(ThrottleTest, ApplicationResourceAndBackendLimitsAllApply) {
-  Plan app_plan;
-  app_plan.name = "AppTier";
-  app_plan.rate = RateLimit{50, Period::kSecond, 0};
-  data_.plans.push_back(app_plan);
-  data_.applications[0].plan = "AppTier";
+  AddAppTierAndBackendLimit(RateLimit{50, Period::kSecond, 0});
   data_.apis[0].resources[0].plan = "AppTier";  // GET /pets
-  data_.apis[0].backend_rate = RateLimit{1000, Period::kSecond, 0};
   ASSERT_TRUE(Ask({{"apikey", kGoodKey}}).allowed());
   // resource × application, subscription rate + quota, application, API backend.
   EXPECT_EQ(store_.seen.size(), 5u);
