@@ -99,7 +99,7 @@ void BackendRules(const Snapshot& snapshot, std::string_view api_id, DescriptorR
   rule.kind = LimitRule::Kind::kRate;
   rule.key = api->backend_rate->key;  // as the throttling stage keys it
   rule.rate = &api->backend_rate->rate;
-  rule.gcra = &api->backend_rate->gcra;  // compiled with the snapshot, as the throttling stage uses it
+  rule.gcra = &api->backend_rate->gcra;  // compiled with the snapshot, as throttling uses it
   rule.fail_open = api->fail_open;
   rule.name = api->backend_rate->name;
 }
