@@ -106,6 +106,45 @@ class RedisClusterTest : public StoreTestBase {
     int64_t degraded[2] = {0, 0};
   };
 
+  // Requests from a thread until Stop(), one round every ~1 ms: each limit of `limits` (its
+  // rules in one Acquire) in turn. Counts are read after Stop(), `attempts` at any time.
+  class Driver {
+   public:
+    Driver(RedisCounterStore& store, std::vector<std::vector<LimitRule>> limits)
+        : admitted(limits.size(), 0), store_(store), limits_(std::move(limits)) {
+      thread_ = std::thread([this] { Run(); });
+    }
+    ~Driver() { Stop(); }
+    void Stop() {
+      done_ = true;
+      if (thread_.joinable()) thread_.join();
+    }
+
+    std::atomic<int64_t> attempts{0};  // rounds
+    std::vector<int64_t> admitted;     // per limit
+    int64_t degraded = 0;              // outcomes with degraded set
+
+   private:
+    void Run() {
+      std::vector<LimitOutcome> out;
+      while (!done_.load()) {
+        for (size_t i = 0; i < limits_.size(); ++i) {
+          out.assign(limits_[i].size(), LimitOutcome{});
+          admitted[i] += store_.Acquire(limits_[i], 1, NowMs(), out) ? 1 : 0;
+          degraded += std::count_if(out.begin(), out.end(),
+                                    [](const LimitOutcome& o) { return o.degraded; });
+        }
+        ++attempts;
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+    }
+
+    RedisCounterStore& store_;
+    const std::vector<std::vector<LimitRule>> limits_;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+  };
+
   redis_test::RedisCluster cluster_;
 };
 
@@ -216,27 +255,12 @@ TEST_F(RedisClusterTest, ASlotMovedMidRunIsFollowedWithoutLosingCounts) {
   const uint64_t moved = KeyOn(0, 0x5107);  // its rate bucket and quota counter share a slot
   const uint64_t stays = KeyOn(2, 0x5200);
   const int slot = KeySlot(RateKey(moved));
-  const std::array<LimitRule, 2> rules = {RateRule(moved, rate), QuotaRule(moved, quota)};
-  const LimitRule other = QuotaRule(stays, quota);
-  std::atomic<bool> done{false};
-  int64_t attempts = 0, admitted = 0, other_admitted = 0, degraded = 0;
-  std::thread driver([&] {
-    while (!done.load()) {
-      std::array<LimitOutcome, 2> out;
-      admitted += store->Acquire(rules, 1, NowMs(), out) ? 1 : 0;
-      degraded += out[0].degraded || out[1].degraded ? 1 : 0;
-      LimitOutcome o;
-      other_admitted += One(*store, other, &o) ? 1 : 0;
-      degraded += o.degraded ? 1 : 0;
-      ++attempts;
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-  });
+  Driver driver(*store,
+                {{RateRule(moved, rate), QuotaRule(moved, quota)}, {QuotaRule(stays, quota)}});
   std::this_thread::sleep_for(milliseconds(200));
   const bool ok = cluster_.MoveSlot(slot, 0, 1, milliseconds(30));
   std::this_thread::sleep_for(milliseconds(200));
-  done = true;
-  driver.join();
+  driver.Stop();
   ASSERT_TRUE(ok) << "the test could not move slot " << slot;
   const int64_t now = NowMs();
   const RedisCounterStore::Stats stats = store->GetStats();
@@ -244,17 +268,18 @@ TEST_F(RedisClusterTest, ASlotMovedMidRunIsFollowedWithoutLosingCounts) {
   const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
   int64_t redirects = 0;
   for (const RedisCounterStore::NodeStats& n : cs.nodes) redirects += n.redirects;
+  const int64_t attempts = driver.attempts;
   std::printf("slot %d moved: %" PRId64 " attempts, %" PRId64 " redirected calls, %" PRId64
               " slot maps loaded\n", slot, attempts, redirects, cs.slot_map_loads);
   EXPECT_GT(redirects, 0);  // the store did meet the move…
   EXPECT_GE(cs.slot_map_loads, 2);
-  EXPECT_EQ(degraded, 0);   // …and it was not an outage
+  EXPECT_EQ(driver.degraded, 0);  // …and it was not an outage
   EXPECT_EQ(stats.failures, 0);
-  EXPECT_EQ(admitted, attempts);
-  EXPECT_EQ(other_admitted, attempts);
+  EXPECT_EQ(driver.admitted[0], attempts);
+  EXPECT_EQ(driver.admitted[1], attempts);
   EXPECT_EQ(cluster_.Owner(QuotaKey(moved, quota, now)), 1u);
-  EXPECT_EQ(QuotaCounter(moved, quota, now), admitted);
-  EXPECT_EQ(QuotaCounter(stays, quota, now), other_admitted);
+  EXPECT_EQ(QuotaCounter(moved, quota, now), driver.admitted[0]);
+  EXPECT_EQ(QuotaCounter(stays, quota, now), driver.admitted[1]);
 }
 
 class RedisClusterOutageTest : public RedisClusterTest {
