@@ -51,6 +51,7 @@
 namespace tollgate::ratelimit {
 
 class RedisConnection;
+struct RedisReply;
 class RedisNodes;
 
 class RedisCounterStore final : public CounterStore {
@@ -152,16 +153,27 @@ class RedisCounterStore final : public CounterStore {
   // Queues calls_[call] on `conn` as one EVALSHA (RESP written into command_).
   void AppendCall(RedisConnection& conn, size_t call);
   // Sends each master its calls (and the heartbeat to the registry's master: `heartbeat` holds
-  // its arguments, empty for none), one pipelined exchange per master in turn, and applies the
-  // answers: leases through Apply() or Retry(), answered settlements leave settles_. A redirect
-  // (MOVED, ASK, TRYAGAIN) retries its call's items, MOVED also asks for a slot map reload; a
-  // transport failure, a timeout, CLUSTERDOWN or another error reply also retries them and
-  // returns false (the caller marks Redis down). The masters after a failed one are not sent to.
+  // its arguments, empty for none), one pipelined exchange per master in turn, and takes each
+  // call's reply (TakeReply); answered settlements leave settles_. Returns false after a
+  // transport failure, a timeout or a failed reply (the caller marks Redis down). The masters
+  // after a failed one are not sent to: their items are retried.
   bool ExchangeCalls(std::span<const std::string_view> heartbeat);
+  // How TakeReply() found a call's reply.
+  enum class Taken : uint8_t {
+    kAnswered,    // leases applied, settlements marked settled
+    kLost,        // no reply (the exchange failed or was not sent): items retried
+    kRedirected,  // MOVED, ASK or TRYAGAIN: not run, items retried (MOVED: reload_slots_ set)
+    kFailed,      // CLUSTERDOWN or another error reply: items retried, an outage
+  };
+  // Takes calls_[call]'s reply (nullptr: none came): an answer applies its leases (Apply()) and
+  // marks its settlements in settled_; anything else retries its leases (Retry()) and leaves its
+  // settlements owed. MOVED sets reload_slots_.
+  Taken TakeReply(size_t call, const RedisReply* reply, int64_t done_ms);
   // Adds every master of the current connection to seeds_ (reconnects try them all).
   void RememberMasters();
-  // Counts one exchange with node `node` of nodes_ in the cluster stats.
-  void CountExchange(size_t node, int64_t keys, int64_t commands, int64_t redirects);
+  // Adds `sent` (one exchange with node `node` of nodes_; its address unused) to the cluster
+  // stats.
+  void CountExchange(size_t node, const NodeStats& sent);
   void SettleEverything();  // Stop(): every key's tokens and debts, one exchange per master
   // A counter's Redis key, written into `out` (whose capacity is reused).
   void KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
@@ -216,6 +228,7 @@ class RedisCounterStore final : public CounterStore {
   std::vector<Call> calls_;              // the batched calls of the exchange being built
   std::vector<KeyState*> pending_;       // queued keys waiting for their retry time or Redis
   std::vector<Settle> settles_;          // returns and window settlements not yet acknowledged
+  std::vector<bool> settled_;            // per settles_ item: answered in this exchange
   std::vector<Lease> batch_;             // leases of the exchange being built
   redis_internal::RespCommand command_;  // the batched lease call being written
   std::string key_name_;                 // scratch for one key's name

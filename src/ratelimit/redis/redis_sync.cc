@@ -173,9 +173,7 @@ void RedisCounterStore::Tick(int64_t now_ms) {
 bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbeat) {
   const std::string registry = options_.key_prefix + "replicas";
   const size_t registry_node = nodes_->NodeOfKey(registry);
-  // Each batched call answers two integers per item, in batch_ order; an error or a missing
-  // reply loses the call's leases (their debts are owed again) and keeps its settlements owed.
-  std::vector<bool> settled(settles_.size(), false);
+  settled_.assign(settles_.size(), false);
   std::vector<RedisReply> replies;
   bool ok = true;
   size_t call = 0;  // calls_ is ordered by node
@@ -185,13 +183,17 @@ bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbea
     const bool beat = !heartbeat.empty() && node == registry_node;
     if (call == first_call && !beat) continue;
     replies.clear();
-    int64_t keys = 0;
+    NodeStats sent;
     if (ok) {  // after a failed master the others are not sent to: their items are retried
       RedisConnection& conn = nodes_->connection(node);
       if (beat) conn.AppendScript(Script::kHeartbeat, registry, heartbeat);
-      for (size_t c = first_call; c < call; ++c) AppendCall(conn, c);
-      const auto sent = static_cast<int64_t>(conn.pending());
-      counters_.commands.fetch_add(sent, std::memory_order_relaxed);
+      for (size_t c = first_call; c < call; ++c) {
+        AppendCall(conn, c);
+        sent.keys += static_cast<int64_t>(calls_[c].count);
+      }
+      sent.commands = static_cast<int64_t>(conn.pending());
+      sent.round_trips = 1;
+      counters_.commands.fetch_add(sent.commands, std::memory_order_relaxed);
       counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
       ok = conn.Exchange(replies).ok();
       if (beat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
@@ -201,56 +203,60 @@ bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbea
         reload_slots_ = true;  // the registry's slot moved: the next heartbeat follows it
         next_heartbeat_ms_ = 0;
       }
-      for (size_t c = first_call; c < call; ++c) keys += static_cast<int64_t>(calls_[c].count);
-      CountExchange(node, keys, sent, 0);
     }
     const int64_t done_ms = Now();
-    int64_t redirects = 0;
     for (size_t c = first_call; c < call; ++c) {
-      const Call& cl = calls_[c];
       const size_t r = (beat ? 1 : 0) + (c - first_call);
-      const RedisReply* reply = r < replies.size() ? &replies[r] : nullptr;
-      const bool answered = reply != nullptr && reply->type == RedisReply::Type::kArray &&
-                            reply->values.size() == 2 * cl.count;
-      if (!answered && reply != nullptr) {
-        const ClusterError error = reply->type == RedisReply::Type::kError
-                                       ? ClassifyError(reply->text)
-                                       : ClusterError::kNone;
-        if (error == ClusterError::kNone || error == ClusterError::kClusterDown) {
-          ok = false;  // NOSCRIPT, OOM, a script error, the cluster refusing keys: an outage
-        } else {
-          // Not run at all: retried below. MOVED: the slot map changed, reload it first. ASK
-          // and TRYAGAIN: a migration is under way and the map does not change until it ends
-          // (then MOVED follows); the items wait for that, a tick at a time.
-          ++redirects;
-          reload_slots_ = reload_slots_ || error == ClusterError::kMoved;
-        }
-      }
-      for (size_t i = cl.first; i < cl.first + cl.count; ++i) {
-        const Lease& item = batch_[i];
-        if (item.settle >= 0) {
-          settled[static_cast<size_t>(item.settle)] = answered;
-        } else if (answered) {
-          const size_t k = i - cl.first;
-          Apply(item, reply->values[2 * k], reply->values[2 * k + 1], done_ms);
-        } else {
-          Retry(item);
-        }
-      }
+      const Taken taken = TakeReply(c, r < replies.size() ? &replies[r] : nullptr, done_ms);
+      sent.redirects += taken == Taken::kRedirected ? 1 : 0;
+      ok = ok && taken != Taken::kFailed;
     }
-    if (redirects != 0) CountExchange(node, 0, 0, redirects);
+    if (sent.round_trips != 0) CountExchange(node, sent);
   }
-  // Apply() may have added settlements (after `settled` was sized): those are kept.
+  // Apply() may have added settlements (after settled_ was sized): those are kept.
   size_t kept_settles = 0;
   for (size_t i = 0; i < settles_.size(); ++i) {
-    if (i >= settled.size() || !settled[i]) settles_[kept_settles++] = settles_[i];
+    if (i >= settled_.size() || !settled_[i]) settles_[kept_settles++] = settles_[i];
   }
   settles_.resize(kept_settles);
   return ok;
 }
 
-void RedisCounterStore::CountExchange(size_t node, int64_t keys, int64_t commands,
-                                      int64_t redirects) {
+RedisCounterStore::Taken RedisCounterStore::TakeReply(size_t call, const RedisReply* reply,
+                                                      int64_t done_ms) {
+  const Call& cl = calls_[call];
+  // A batched call answers two integers per item, in batch_ order.
+  const bool answered = reply != nullptr && reply->type == RedisReply::Type::kArray &&
+                        reply->values.size() == 2 * cl.count;
+  Taken taken = answered ? Taken::kAnswered : Taken::kLost;
+  if (!answered && reply != nullptr) {
+    const ClusterError error =
+        reply->type == RedisReply::Type::kError ? ClassifyError(reply->text) : ClusterError::kNone;
+    if (error == ClusterError::kNone || error == ClusterError::kClusterDown) {
+      taken = Taken::kFailed;  // NOSCRIPT, OOM, a script error, the cluster refusing keys
+    } else {
+      // Not run at all: retried below. MOVED: the slot map changed, reload it first. ASK and
+      // TRYAGAIN: a migration is under way and the map does not change until it ends (then
+      // MOVED follows); the items wait for that, a tick at a time.
+      taken = Taken::kRedirected;
+      reload_slots_ = reload_slots_ || error == ClusterError::kMoved;
+    }
+  }
+  for (size_t i = cl.first; i < cl.first + cl.count; ++i) {
+    const Lease& item = batch_[i];
+    if (item.settle >= 0) {
+      settled_[static_cast<size_t>(item.settle)] = answered;
+    } else if (answered) {
+      const size_t k = i - cl.first;
+      Apply(item, reply->values[2 * k], reply->values[2 * k + 1], done_ms);
+    } else {
+      Retry(item);
+    }
+  }
+  return taken;
+}
+
+void RedisCounterStore::CountExchange(size_t node, const NodeStats& sent) {
   const std::string address = nodes_->address(node).ToString();
   std::lock_guard lock(cluster_stats_mu_);
   auto it = std::find_if(cluster_stats_.nodes.begin(), cluster_stats_.nodes.end(),
@@ -258,10 +264,10 @@ void RedisCounterStore::CountExchange(size_t node, int64_t keys, int64_t command
   if (it == cluster_stats_.nodes.end()) {
     it = cluster_stats_.nodes.insert(it, NodeStats{address});
   }
-  it->keys += keys;
-  it->commands += commands;
-  it->round_trips += commands != 0 ? 1 : 0;
-  it->redirects += redirects;
+  it->keys += sent.keys;
+  it->commands += sent.commands;
+  it->round_trips += sent.round_trips;
+  it->redirects += sent.redirects;
 }
 
 RedisCounterStore::ClusterStats RedisCounterStore::GetClusterStats() const {
