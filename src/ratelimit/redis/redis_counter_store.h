@@ -100,7 +100,7 @@ class RedisCounterStore final : public CounterStore {
     int64_t keys = 0;        // lease and settlement items sent to it (a batched call has many)
     int64_t commands = 0;    // commands sent to it
     int64_t round_trips = 0; // pipelined exchanges with it
-    int64_t redirects = 0;   // calls it answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN
+    int64_t redirects = 0;   // calls it answered MOVED, ASK or TRYAGAIN (CLUSTERDOWN: an outage)
     int64_t asked = 0;       // calls sent to it after ASKING (another master answered ASK)
   };
   struct ClusterStats {
