@@ -1,5 +1,6 @@
 // Redis Cluster key slots (CRC16/XMODEM of the hash tag, mod 16384) against the specification's
-// test vector and values `redis-cli CLUSTER KEYSLOT` answered (Redis 7.0), and the slot map.
+// test vector and values `redis-cli CLUSTER KEYSLOT` answered (Redis 7.0), the slot map, and the
+// reading of ASK redirects.
 #include <gtest/gtest.h>
 
 #include "ratelimit/redis/cluster_slots.h"
@@ -58,6 +59,55 @@ TEST(ClusterSlotsTest, SlotMapRefusesUncoveredOrBadRanges) {
       << gap.error().message;
   EXPECT_FALSE(SlotMap::Build({{0, 16384, a}}).ok());
   EXPECT_FALSE(SlotMap::Build({}).ok());
+}
+
+// The target of an ASK, as Redis writes it (IPv4, a bare IPv6 address, an unknown endpoint) and
+// in the forms other tools print (bracketed IPv6, "@<bus port>").
+TEST(ClusterSlotsTest, AskNamesItsSlotAndTargetInEveryEndpointForm) {
+  auto target = [](std::string_view text) {
+    const std::optional<AskRedirect> ask = ParseAsk(text, "10.0.0.9");
+    return ask ? std::to_string(ask->slot) + " " + ask->target.host + " " +
+                     std::to_string(ask->target.port)
+               : std::string("none");
+  };
+  EXPECT_EQ(target("ASK 3999 127.0.0.1:6381"), "3999 127.0.0.1 6381");
+  EXPECT_EQ(target("ASK 0 redis-2.example:7000"), "0 redis-2.example 7000");
+  EXPECT_EQ(target("ASK 16383 ::1:6381"), "16383 ::1 6381");
+  EXPECT_EQ(target("ASK 12 [::1]:6381"), "12 ::1 6381");
+  EXPECT_EQ(target("ASK 12 [fe80::1%eth0]:7001@17001"), "12 fe80::1%eth0 7001");
+  EXPECT_EQ(target("ASK 12 127.0.0.1:6381@16381"), "12 127.0.0.1 6381");
+  EXPECT_EQ(target("ASK 12 :6381"), "12 10.0.0.9 6381");  // unknown endpoint: the same host
+  EXPECT_EQ(target("ASK 12 ?:6381"), "12 10.0.0.9 6381");
+}
+
+// Anything but a well-formed ASK is not followed (the caller treats it as a plain redirect).
+TEST(ClusterSlotsTest, AskThatDoesNotParseIsRefused) {
+  constexpr std::string_view kNotFollowed[] = {"MOVED 3999 127.0.0.1:6381",
+                                               "ASK",
+                                               "ASK 3999",
+                                               "ASK 3999 ",
+                                               "ASK 3999 127.0.0.1",
+                                               "ASK 3999 127.0.0.1:",
+                                               "ASK 16384 127.0.0.1:6381",
+                                               "ASK -1 127.0.0.1:6381",
+                                               "ASK +1 127.0.0.1:6381",
+                                               "ASK x 127.0.0.1:6381",
+                                               "ASK  3999 127.0.0.1:6381",
+                                               "ASK 3999 127.0.0.1:0",
+                                               "ASK 3999 127.0.0.1:65536",
+                                               "ASK 3999 127.0.0.1:6381 ",
+                                               "ASK 3999 127.0.0.1:6381 extra",
+                                               "ASK 3999 127.0.0.1:63 81",
+                                               "ASK 3999 127.0.0.1:6381@",
+                                               "ASK 3999 127.0.0.1:6381@x",
+                                               "ASK 3999 [::1:6381",
+                                               "ASK 3999 ::1]:6381",
+                                               "ASK 3999 127.0.0.1:0x10",
+                                               "ask 3999 127.0.0.1:6381",
+                                               "ASK 003999 127.0.0.1:6381"};
+  for (const std::string_view text : kNotFollowed) {
+    EXPECT_FALSE(ParseAsk(text, "10.0.0.9").has_value()) << text;
+  }
 }
 
 }  // namespace

@@ -40,8 +40,10 @@ class RedisCluster {
   RedisServer& node(size_t i) { return *nodes_[i]; }
   std::string url(size_t i = 0) const { return nodes_[i]->url(); }
 
-  // One command on node `i`; a transport failure reads as an error reply.
-  ratelimit::RedisReply Command(size_t i, std::initializer_list<std::string_view> args) {
+  // One command on node `i`; a transport failure reads as an error reply. `asking`: sent right
+  // after ASKING, so that a node importing the key's slot answers instead of redirecting.
+  ratelimit::RedisReply Command(size_t i, std::initializer_list<std::string_view> args,
+                                bool asking = false) {
     ratelimit::RedisReply reply;
     reply.type = ratelimit::RedisReply::Type::kError;
     auto conn = ratelimit::RedisConnection::Open(
@@ -52,10 +54,12 @@ class RedisCluster {
       reply.text = conn.error().message;
       return reply;
     }
+    const std::string_view kAsking[] = {"ASKING"};
+    if (asking) (*conn)->Append(kAsking);
     (*conn)->Append(std::span(args.begin(), args.size()));
     std::vector<ratelimit::RedisReply> replies;
     if (!(*conn)->Exchange(replies).ok() || replies.empty()) return reply;
-    return replies.front();
+    return replies.back();
   }
 
   // The node serving `key`, as the nodes themselves say: the one that answers a GET instead of
@@ -78,28 +82,51 @@ class RedisCluster {
   bool WaitMaster(size_t i) { return WaitFor(i, {"INFO", "replication"}, "role:master"); }
 
   // Moves `slot` from master `from` to master `to` the way redis-cli --cluster reshard does:
-  // IMPORTING on the target, MIGRATING on the source, MIGRATE its keys, then SETSLOT NODE on
-  // every master. `pause` is slept between the steps, so that clients meet ASK/TRYAGAIN and then
-  // MOVED. True when every step succeeded.
+  // BeginMigration, `pause`, MigrateKeys, FinishMigration. `pause` is also slept after each key,
+  // so that clients meet ASK/TRYAGAIN and then MOVED. True when every step succeeded.
   bool MoveSlot(int slot, size_t from, size_t to, std::chrono::milliseconds pause) {
+    if (!BeginMigration(slot, from, to)) return false;
+    std::this_thread::sleep_for(pause);
+    return MigrateKeys(slot, from, to, pause) && FinishMigration(slot, from, to);
+  }
+
+  // The steps of MoveSlot, for tests that hold a slot half-migrated. IMPORTING on the target,
+  // then MIGRATING on the source: from now on the source answers ASK for the slot's keys it no
+  // longer has.
+  bool BeginMigration(int slot, size_t from, size_t to) {
     using Type = ratelimit::RedisReply::Type;
     const std::string s = std::to_string(slot);
-    const std::string source = NodeId(from), target = NodeId(to);
+    if (Command(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", NodeId(from)}).type == Type::kError) {
+      return false;
+    }
+    return Command(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", NodeId(to)}).type != Type::kError;
+  }
+
+  // MIGRATEs every key of the slot from `from` to `to`, one key per MIGRATE (clients see the
+  // slot's keys split between the two), sleeping `pause` after each.
+  bool MigrateKeys(int slot, size_t from, size_t to, std::chrono::milliseconds pause) {
+    using Type = ratelimit::RedisReply::Type;
+    const std::string s = std::to_string(slot);
     const std::string target_port = std::to_string(nodes_[to]->port());
-    if (Command(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", source}).type == Type::kError) return false;
-    if (Command(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", target}).type == Type::kError) return false;
-    std::this_thread::sleep_for(pause);
     for (;;) {
       const ratelimit::RedisReply keys = Command(from, {"CLUSTER", "GETKEYSINSLOT", s, "100"});
       if (keys.type != Type::kArray) return false;
-      if (keys.texts.empty()) break;
-      for (const std::string& key : keys.texts) {  // one key per MIGRATE: clients see it split
+      if (keys.texts.empty()) return true;
+      for (const std::string& key : keys.texts) {
         const ratelimit::RedisReply moved =
             Command(from, {"MIGRATE", "127.0.0.1", target_port, key, "0", "5000"});
         if (moved.type == Type::kError) return false;
         std::this_thread::sleep_for(pause);
       }
     }
+  }
+
+  // SETSLOT NODE on the target and the source, then on the other masters: the slot is `to`'s,
+  // and the source answers MOVED from now on.
+  bool FinishMigration(int slot, size_t from, size_t to) {
+    using Type = ratelimit::RedisReply::Type;
+    const std::string s = std::to_string(slot);
+    const std::string target = NodeId(to);
     for (size_t i : {to, from}) {
       if (Command(i, {"CLUSTER", "SETSLOT", s, "NODE", target}).type == Type::kError) return false;
     }

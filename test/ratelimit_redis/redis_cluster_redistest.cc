@@ -1,6 +1,7 @@
 // RedisCounterStore against a real three-master Redis Cluster: mode detection from any node,
 // limits on keys spread over every master enforced and counted as on one server, settlements
-// to every master, a slot moved mid-run, a master killed and restarted.
+// to every master, a slot moved mid-run or held half-migrated (ASK), a master killed and
+// restarted.
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -75,6 +76,16 @@ class RedisClusterTest : public StoreTestBase {
     });
   }
 
+  // A store for the resharding tests: small leases (20 ms of demand, at least 4), so that a
+  // busy limit leases again several times while its slot moves.
+  std::unique_ptr<RedisCounterStore> NewReshardStore(const std::string& replica) {
+    return NewStore(replica, [](RedisOptions& o) {
+      o.lease_horizon = milliseconds(20);
+      o.min_lease = 4;
+      o.min_lease_percent = 0;
+    });
+  }
+
   // Requests on two quota keys (100 000 each, fail open): key 0 served by master 1 (the one the
   // outage tests kill), key 1 by master 0; what each admitted, and how many were degraded.
   struct Traffic {
@@ -104,6 +115,66 @@ class RedisClusterTest : public StoreTestBase {
     const std::array<LimitRule, 2> counted;
     int64_t admitted[2] = {0, 0};
     int64_t degraded[2] = {0, 0};
+  };
+
+  // Every node's cluster stats added up.
+  static RedisCounterStore::NodeStats Total(const RedisCounterStore::ClusterStats& cs) {
+    RedisCounterStore::NodeStats total;
+    for (const RedisCounterStore::NodeStats& n : cs.nodes) {
+      total.keys += n.keys;
+      total.commands += n.commands;
+      total.round_trips += n.round_trips;
+      total.redirects += n.redirects;
+      total.asked += n.asked;
+    }
+    return total;
+  }
+
+  // A quota counter read on node `node` after ASKING: what a master importing its slot holds.
+  int64_t QuotaCounterOn(size_t node, uint64_t key, const Quota& quota, int64_t now_ms) {
+    const RedisReply r = cluster_.Command(node, {"GET", QuotaKey(key, quota, now_ms)}, true);
+    return r.type == RedisReply::Type::kString ? std::stoll(r.text)
+           : r.type == RedisReply::Type::kNil  ? 0
+                                               : -1;
+  }
+
+  // Requests from a thread until Stop(), one round every ~1 ms: each limit of `limits` (its
+  // rules in one Acquire) in turn. Counts are read after Stop(), `attempts` at any time.
+  class Driver {
+   public:
+    Driver(RedisCounterStore& store, std::vector<std::vector<LimitRule>> limits)
+        : admitted(limits.size(), 0), store_(store), limits_(std::move(limits)) {
+      thread_ = std::thread([this] { Run(); });
+    }
+    ~Driver() { Stop(); }
+    void Stop() {
+      done_ = true;
+      if (thread_.joinable()) thread_.join();
+    }
+
+    std::atomic<int64_t> attempts{0};  // rounds
+    std::vector<int64_t> admitted;     // per limit
+    int64_t degraded = 0;              // outcomes with degraded set
+
+   private:
+    void Run() {
+      std::vector<LimitOutcome> out;
+      while (!done_.load()) {
+        for (size_t i = 0; i < limits_.size(); ++i) {
+          out.assign(limits_[i].size(), LimitOutcome{});
+          admitted[i] += store_.Acquire(limits_[i], 1, NowMs(), out) ? 1 : 0;
+          degraded += std::count_if(out.begin(), out.end(),
+                                    [](const LimitOutcome& o) { return o.degraded; });
+        }
+        ++attempts;
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+    }
+
+    RedisCounterStore& store_;
+    const std::vector<std::vector<LimitRule>> limits_;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
   };
 
   redis_test::RedisCluster cluster_;
@@ -204,11 +275,7 @@ TEST_F(RedisClusterTest, StopReturnsEveryLeaseToItsMaster) {
 // NODE): the store meets TRYAGAIN/ASK/MOVED, reloads the slot map and follows the slot, without
 // a degraded outcome and without losing a count.
 TEST_F(RedisClusterTest, ASlotMovedMidRunIsFollowedWithoutLosingCounts) {
-  auto store = NewStore("resharded", [](RedisOptions& o) {
-    o.lease_horizon = milliseconds(20);  // small leases: several calls during the move
-    o.min_lease = 4;
-    o.min_lease_percent = 0;
-  });
+  auto store = NewReshardStore("resharded");
   ASSERT_NE(store, nullptr);
   store->Start();
   const RateLimit rate{1'000'000, Period::kSecond, 999'999};
@@ -216,45 +283,119 @@ TEST_F(RedisClusterTest, ASlotMovedMidRunIsFollowedWithoutLosingCounts) {
   const uint64_t moved = KeyOn(0, 0x5107);  // its rate bucket and quota counter share a slot
   const uint64_t stays = KeyOn(2, 0x5200);
   const int slot = KeySlot(RateKey(moved));
-  const std::array<LimitRule, 2> rules = {RateRule(moved, rate), QuotaRule(moved, quota)};
-  const LimitRule other = QuotaRule(stays, quota);
-  std::atomic<bool> done{false};
-  int64_t attempts = 0, admitted = 0, other_admitted = 0, degraded = 0;
-  std::thread driver([&] {
-    while (!done.load()) {
-      std::array<LimitOutcome, 2> out;
-      admitted += store->Acquire(rules, 1, NowMs(), out) ? 1 : 0;
-      degraded += out[0].degraded || out[1].degraded ? 1 : 0;
-      LimitOutcome o;
-      other_admitted += One(*store, other, &o) ? 1 : 0;
-      degraded += o.degraded ? 1 : 0;
-      ++attempts;
-      std::this_thread::sleep_for(milliseconds(1));
-    }
-  });
+  Driver driver(*store,
+                {{RateRule(moved, rate), QuotaRule(moved, quota)}, {QuotaRule(stays, quota)}});
   std::this_thread::sleep_for(milliseconds(200));
   const bool ok = cluster_.MoveSlot(slot, 0, 1, milliseconds(30));
   std::this_thread::sleep_for(milliseconds(200));
-  done = true;
-  driver.join();
+  driver.Stop();
   ASSERT_TRUE(ok) << "the test could not move slot " << slot;
   const int64_t now = NowMs();
   const RedisCounterStore::Stats stats = store->GetStats();
   store->Stop();
   const RedisCounterStore::ClusterStats cs = store->GetClusterStats();
-  int64_t redirects = 0;
-  for (const RedisCounterStore::NodeStats& n : cs.nodes) redirects += n.redirects;
+  const int64_t redirects = Total(cs).redirects;
+  const int64_t attempts = driver.attempts;
   std::printf("slot %d moved: %" PRId64 " attempts, %" PRId64 " redirected calls, %" PRId64
               " slot maps loaded\n", slot, attempts, redirects, cs.slot_map_loads);
   EXPECT_GT(redirects, 0);  // the store did meet the move…
   EXPECT_GE(cs.slot_map_loads, 2);
-  EXPECT_EQ(degraded, 0);   // …and it was not an outage
+  EXPECT_EQ(driver.degraded, 0);  // …and it was not an outage
   EXPECT_EQ(stats.failures, 0);
-  EXPECT_EQ(admitted, attempts);
-  EXPECT_EQ(other_admitted, attempts);
+  EXPECT_EQ(driver.admitted[0], attempts);
+  EXPECT_EQ(driver.admitted[1], attempts);
   EXPECT_EQ(cluster_.Owner(QuotaKey(moved, quota, now)), 1u);
-  EXPECT_EQ(QuotaCounter(moved, quota, now), admitted);
-  EXPECT_EQ(QuotaCounter(stays, quota, now), other_admitted);
+  EXPECT_EQ(QuotaCounter(moved, quota, now), driver.admitted[0]);
+  EXPECT_EQ(QuotaCounter(stays, quota, now), driver.admitted[1]);
+}
+
+// A limit in a slot left half-migrated: a rate and a quota of 5 000 (a replica's credit: 50) on
+// one key of master 0, whose slot HalfMigrate() hands to master 1 — keys MIGRATEd, the slot still
+// MIGRATING/IMPORTING, so that master 0 answers ASK for them — without finishing.
+class RedisClusterAskTest : public RedisClusterTest {
+ protected:
+  std::vector<std::vector<LimitRule>> Limit() const {
+    return {{RateRule(key_, rate_), QuotaRule(key_, quota_)}};
+  }
+  bool HalfMigrate() {
+    return cluster_.BeginMigration(slot_, 0, 1) &&
+           cluster_.MigrateKeys(slot_, 0, 1, milliseconds(0));
+  }
+
+  const RateLimit rate_{5'000, Period::kSecond, 4'999};
+  const Quota quota_{5'000, QuotaAnchor::kCalendar, "UTC"};  // ≈ 1 000 requests: far from spent
+  const uint64_t key_ = KeyOn(0, 0xa5c0);  // its rate bucket and quota counter share a slot
+  const int slot_ = KeySlot(RateKey(key_));
+};
+
+// The slot is held half-migrated for 600 ms, then SETSLOT NODE, while the limit is used well
+// beyond what the replica may admit on credit: the old master answers ASK, the store sends the
+// call to the importing master after ASKING in the same tick, and leases keep coming. Nothing is
+// refused or degraded, the counter grows on the importing master during the window, and every
+// count ends up on the new master.
+TEST_F(RedisClusterAskTest, AHalfMigratedSlotKeepsLeasingThroughAsking) {
+  auto store = NewReshardStore("asking");
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  const int64_t credit = ColdAllowance(5'000, 1, store->options().max_allowance);
+  Driver driver(*store, Limit());
+  std::this_thread::sleep_for(milliseconds(200));
+  ASSERT_TRUE(HalfMigrate()) << "slot " << slot_;
+  const int64_t window_ms = NowMs();
+  const int64_t attempts_before = driver.attempts;
+  const int64_t counter_before = QuotaCounterOn(1, key_, quota_, window_ms);
+  std::this_thread::sleep_for(milliseconds(600));
+  const int64_t counter_after = QuotaCounterOn(1, key_, quota_, window_ms);
+  const int64_t window_attempts = driver.attempts - attempts_before;
+  ASSERT_TRUE(cluster_.FinishMigration(slot_, 0, 1)) << "slot " << slot_;
+  std::this_thread::sleep_for(milliseconds(200));
+  driver.Stop();
+  const int64_t now = NowMs();
+  const RedisCounterStore::Stats stats = store->GetStats();
+  store->Stop();
+  const RedisCounterStore::NodeStats total = Total(store->GetClusterStats());
+  std::printf("slot %d half-migrated for 600 ms: %" PRId64 " attempts (%" PRId64
+              " in the window, credit %" PRId64 "), %" PRId64 " admitted; %" PRId64
+              " redirected calls, %" PRId64 " sent with ASKING; importing master's counter %" PRId64
+              " -> %" PRId64 "\n",
+              slot_, driver.attempts.load(), window_attempts, credit, driver.admitted[0],
+              total.redirects, total.asked, counter_before, counter_after);
+  ASSERT_GT(window_attempts, 4 * credit) << "the window must outlast the replica's credit";
+  EXPECT_EQ(driver.admitted[0], driver.attempts);
+  EXPECT_EQ(driver.degraded, 0);
+  EXPECT_EQ(stats.failures, 0);
+  EXPECT_GT(total.redirects, 0);
+  EXPECT_GT(total.asked, 0);
+  EXPECT_GT(counter_after, counter_before);  // leases granted by the importing master
+  EXPECT_EQ(cluster_.Owner(QuotaKey(key_, quota_, now)), 1u);
+  EXPECT_EQ(QuotaCounter(key_, quota_, now), driver.admitted[0]);
+}
+
+// Stop() while the slot is half-migrated: the settlement of the limit (its unused lease, given
+// back) is answered ASK and follows it to the importing master, so the counter there equals what
+// was admitted once the migration ends.
+TEST_F(RedisClusterAskTest, StopInAHalfMigratedSlotSettlesThroughAsking) {
+  auto store = NewStore("asking-stop");  // default leases: much more leased than used
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  Driver driver(*store, Limit());
+  std::this_thread::sleep_for(milliseconds(100));
+  driver.Stop();
+  ASSERT_EQ(driver.admitted[0], driver.attempts);
+  ASSERT_TRUE(HalfMigrate()) << "slot " << slot_;
+  const int64_t now = NowMs();
+  const int64_t leased = QuotaCounterOn(1, key_, quota_, now);
+  store->Stop();
+  const int64_t settled = QuotaCounterOn(1, key_, quota_, now);
+  ASSERT_TRUE(cluster_.FinishMigration(slot_, 0, 1)) << "slot " << slot_;
+  const int64_t asked = Total(store->GetClusterStats()).asked;
+  std::printf("Stop() in half-migrated slot %d: %" PRId64 " admitted, counter %" PRId64
+              " before Stop(), %" PRId64 " after; %" PRId64 " calls sent with ASKING\n",
+              slot_, driver.admitted[0], leased, settled, asked);
+  EXPECT_GT(leased, driver.admitted[0]);   // a lease was held, unused…
+  EXPECT_EQ(settled, driver.admitted[0]);  // …and given back through the ASK
+  EXPECT_GT(asked, 0);
+  EXPECT_EQ(QuotaCounter(key_, quota_, now), driver.admitted[0]);
 }
 
 class RedisClusterOutageTest : public RedisClusterTest {

@@ -1,7 +1,8 @@
-// Key slots and the slot map of Redis Cluster; contracts in cluster_slots.h.
+// Key slots, the slot map and ASK redirects of Redis Cluster; contracts in cluster_slots.h.
 #include "ratelimit/redis/cluster_slots.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace tollgate::ratelimit::redis_internal {
 namespace {
@@ -20,6 +21,18 @@ constexpr std::array<uint16_t, 256> MakeCrc16Table() {
   return table;
 }
 constexpr std::array<uint16_t, 256> kCrc16Table = MakeCrc16Table();
+
+// `text` as a decimal number of one to five digits (no sign, no space) not above `max`.
+std::optional<int> Decimal(std::string_view text, int max) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  int value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  if (value > max) return std::nullopt;
+  return value;
+}
 
 }  // namespace
 
@@ -67,6 +80,32 @@ Result<SlotMap> SlotMap::Build(const std::vector<SlotRange>& ranges) {
                std::to_string(first) + ")");
   }
   return map;
+}
+
+std::optional<AskRedirect> ParseAsk(std::string_view text, std::string_view answered_by) {
+  constexpr std::string_view kAsk = "ASK ";
+  if (!text.starts_with(kAsk)) return std::nullopt;
+  text.remove_prefix(kAsk.size());
+  const size_t space = text.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  const std::optional<int> slot = Decimal(text.substr(0, space), kClusterSlots - 1);
+  std::string_view endpoint = text.substr(space + 1);
+  if (const size_t at = endpoint.find('@'); at != std::string_view::npos) {
+    if (!Decimal(endpoint.substr(at + 1), 65535)) return std::nullopt;
+    endpoint = endpoint.substr(0, at);
+  }
+  const size_t colon = endpoint.rfind(':');
+  if (!slot || colon == std::string_view::npos) return std::nullopt;
+  const std::optional<int> port = Decimal(endpoint.substr(colon + 1), 65535);
+  std::string_view host = endpoint.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (!port || *port == 0 || host.find_first_of("[] \t\r\n") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  if (host.empty() || host == "?") host = answered_by;
+  return AskRedirect{static_cast<uint16_t>(*slot), NodeAddress{std::string(host), *port}};
 }
 
 }  // namespace tollgate::ratelimit::redis_internal

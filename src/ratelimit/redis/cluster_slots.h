@@ -1,9 +1,11 @@
-// Redis Cluster's key → slot function (CRC16/XMODEM of the key's hash tag, mod 16384) and the
-// slot → master map the counter store routes its script calls by. Pure: no I/O.
+// Redis Cluster's key → slot function (CRC16/XMODEM of the key's hash tag, mod 16384), the
+// slot → master map the counter store routes its script calls by, and the reading of an ASK
+// redirect. Pure: no I/O.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,20 @@ struct SlotRange {
   int last = 0;
   NodeAddress master;
 };
+
+// What an "ASK <slot> <endpoint>" error reply says: `slot` is being migrated to `target`, which
+// already has the call's keys; the call is to be sent there once, right after ASKING.
+struct AskRedirect {
+  uint16_t slot = 0;
+  NodeAddress target;
+};
+
+// Reads the text of an ASK error reply. The endpoint is "host:port" — Redis writes an IPv6
+// address bare ("::1:6381": the port follows the last colon) — or "[ipv6]:port", either maybe
+// followed by "@<cluster bus port>" (ignored); an empty host or "?" (Redis 7: endpoint unknown)
+// means `answered_by`, the host of the node that answered. std::nullopt for any other text: not
+// ASK, a slot not in 0..16383, a port not in 1..65535, a field missing or text after them.
+std::optional<AskRedirect> ParseAsk(std::string_view text, std::string_view answered_by);
 
 // Which master serves each slot. Masters are numbered in the order they first appear in the
 // ranges given to Build(), so that a node's index is stable for one map.

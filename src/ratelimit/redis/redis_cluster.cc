@@ -76,6 +76,12 @@ Status RedisNodes::Reload() {
   return Unavailable(tried.empty() ? std::string("redis cluster: no master connected") : tried);
 }
 
+std::optional<size_t> RedisNodes::NodeAt(const NodeAddress& address) const {
+  const auto it = std::find(addresses_.begin(), addresses_.end(), address);
+  if (it == addresses_.end()) return std::nullopt;
+  return static_cast<size_t>(it - addresses_.begin());
+}
+
 Status RedisNodes::Adopt(redis_internal::SlotMap map,
                          std::vector<std::unique_ptr<RedisConnection>> spare) {
   map_ = std::make_unique<redis_internal::SlotMap>(std::move(map));

@@ -56,6 +56,9 @@ class RedisNodes {
   size_t NodeOfKey(std::string_view key) const {
     return cluster_ ? map_->NodeOfSlot(redis_internal::KeySlot(key)) : 0;
   }
+  // The connected master at `address` (exactly as the slot map names it), if any: where an ASK
+  // redirect is followed.
+  std::optional<size_t> NodeAt(const NodeAddress& address) const;
 
  private:
   explicit RedisNodes(const ConnectionOptions& options) : options_(options) {}

@@ -2,7 +2,8 @@
 // without a Redis round trip per request. Each replica leases tokens from per-key budgets in
 // Redis (Lua, Redis TIME), spends them locally, prefetches before they run out and gives back
 // what it does not use; one background thread batches all of that into one pipelined round trip
-// per tick — per master, against a Redis Cluster (calls cut by slot; docs/ratelimit-redis.md).
+// per tick — per master, against a Redis Cluster (calls cut by slot; a call answered ASK goes to
+// the importing master in the same tick; docs/ratelimit-redis.md).
 //
 // ERROR BOUND (Redis reachable). Let R be the live replicas (heartbeat registry), C the capacity
 // (rate: burst+1; quota: requests per window), Lmax = LeaseCap(C, R) = max(1, ⌊C/2R⌋) and
@@ -51,6 +52,7 @@
 namespace tollgate::ratelimit {
 
 class RedisConnection;
+struct RedisReply;
 class RedisNodes;
 
 class RedisCounterStore final : public CounterStore {
@@ -98,7 +100,8 @@ class RedisCounterStore final : public CounterStore {
     int64_t keys = 0;        // lease and settlement items sent to it (a batched call has many)
     int64_t commands = 0;    // commands sent to it
     int64_t round_trips = 0; // pipelined exchanges with it
-    int64_t redirects = 0;   // calls it answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN
+    int64_t redirects = 0;   // calls it answered MOVED, ASK or TRYAGAIN (CLUSTERDOWN: an outage)
+    int64_t asked = 0;       // calls sent to it after ASKING (another master answered ASK)
   };
   struct ClusterStats {
     bool cluster = false;       // the last connection found a Redis Cluster
@@ -152,16 +155,39 @@ class RedisCounterStore final : public CounterStore {
   // Queues calls_[call] on `conn` as one EVALSHA (RESP written into command_).
   void AppendCall(RedisConnection& conn, size_t call);
   // Sends each master its calls (and the heartbeat to the registry's master: `heartbeat` holds
-  // its arguments, empty for none), one pipelined exchange per master in turn, and applies the
-  // answers: leases through Apply() or Retry(), answered settlements leave settles_. A redirect
-  // (MOVED, ASK, TRYAGAIN) retries its call's items, MOVED also asks for a slot map reload; a
-  // transport failure, a timeout, CLUSTERDOWN or another error reply also retries them and
-  // returns false (the caller marks Redis down). The masters after a failed one are not sent to.
+  // its arguments, empty for none), one pipelined exchange per master in turn, then each
+  // importing master the calls answered ASK, after ASKING (one exchange per importing master,
+  // the same tick); takes each call's reply (TakeReply): answered settlements leave settles_.
+  // Returns false after a transport failure, a timeout or a failed reply (the caller marks Redis
+  // down). The masters after a failed one are not sent to: their items are retried.
   bool ExchangeCalls(std::span<const std::string_view> heartbeat);
+  // One pass of ExchangeCalls(): calls_[begin, end), ordered by node, one exchange per node (the
+  // heartbeat in its master's). `ok` false: nothing is sent, the items are retried. Returns `ok`
+  // and-ed with how this pass went.
+  bool SendCalls(size_t begin, size_t end, std::span<const std::string_view> heartbeat, bool ok);
+  // How TakeReply() found a call's reply.
+  enum class Taken : uint8_t {
+    kAnswered,    // leases applied, settlements marked settled
+    kLost,        // no reply (the exchange failed or was not sent): items retried
+    kAsked,       // ASK followed: the call is queued for its importing master (FollowAsk)
+    kRedirected,  // MOVED, TRYAGAIN, an ASK not followed: not run, items retried
+    kFailed,      // CLUSTERDOWN or another error reply: items retried, an outage
+  };
+  // Takes calls_[call]'s reply (nullptr: none came): an answer applies its leases (Apply()) and
+  // marks its settlements in settled_; anything else retries its leases (Retry()) and leaves its
+  // settlements owed — except an ASK that FollowAsk() follows (only for a call not itself sent
+  // after ASKING: one hop per tick). MOVED sets reload_slots_.
+  Taken TakeReply(size_t call, const RedisReply* reply, int64_t done_ms);
+  // calls_[call] was answered ASK `text` by its master: appends a copy of it to calls_ for the
+  // importing master (asking set) and returns true when that is a connected master. An ASK
+  // naming another node sets reload_slots_ (the reloaded map will name it); one that does not
+  // parse, or names another slot than the call's, is a plain redirect. Both return false.
+  bool FollowAsk(size_t call, std::string_view text);
   // Adds every master of the current connection to seeds_ (reconnects try them all).
   void RememberMasters();
-  // Counts one exchange with node `node` of nodes_ in the cluster stats.
-  void CountExchange(size_t node, int64_t keys, int64_t commands, int64_t redirects);
+  // Adds `sent` (one exchange with node `node` of nodes_; its address unused) to the cluster
+  // stats.
+  void CountExchange(size_t node, const NodeStats& sent);
   void SettleEverything();  // Stop(): every key's tokens and debts, one exchange per master
   // A counter's Redis key, written into `out` (whose capacity is reused).
   void KeyNameInto(uint64_t key, LimitRule::Kind kind, int64_t window_start,
@@ -207,15 +233,18 @@ class RedisCounterStore final : public CounterStore {
   // Where reconnects start: the configured node, then every master learnt from a slot map (the
   // configured node may be the one that died).
   std::vector<redis_internal::NodeAddress> seeds_;
-  bool reload_slots_ = false;            // MOVED was answered: reload before the next exchange
+  // MOVED, or an ASK to an unknown node, was answered: reload before the next exchange.
+  bool reload_slots_ = false;
   struct Call {
     size_t first = 0;  // batch_[first, first + count)
     size_t count = 0;
     size_t node = 0;   // index in nodes_
+    bool asking = false;  // sent after ASKING: following another master's ASK
   };
   std::vector<Call> calls_;              // the batched calls of the exchange being built
   std::vector<KeyState*> pending_;       // queued keys waiting for their retry time or Redis
   std::vector<Settle> settles_;          // returns and window settlements not yet acknowledged
+  std::vector<bool> settled_;            // per settles_ item: answered in this exchange
   std::vector<Lease> batch_;             // leases of the exchange being built
   redis_internal::RespCommand command_;  // the batched lease call being written
   std::string key_name_;                 // scratch for one key's name

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <span>
 
 #include "ratelimit/redis/redis_cluster.h"
@@ -171,27 +172,47 @@ void RedisCounterStore::Tick(int64_t now_ms) {
 }
 
 bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbeat) {
+  settled_.assign(settles_.size(), false);
+  // The calls a master answered ASK are appended to calls_ (asking set, node: the importing
+  // master) while the first pass takes its replies; the second pass sends them, the same tick.
+  const size_t planned = calls_.size();
+  bool ok = SendCalls(0, planned, heartbeat, true);
+  std::stable_sort(calls_.begin() + static_cast<ptrdiff_t>(planned), calls_.end(),
+                   [](const Call& a, const Call& b) { return a.node < b.node; });
+  ok = SendCalls(planned, calls_.size(), {}, ok);
+  // Apply() may have added settlements (after settled_ was sized): those are kept.
+  size_t kept_settles = 0;
+  for (size_t i = 0; i < settles_.size(); ++i) {
+    if (i >= settled_.size() || !settled_[i]) settles_[kept_settles++] = settles_[i];
+  }
+  settles_.resize(kept_settles);
+  return ok;
+}
+
+bool RedisCounterStore::SendCalls(size_t begin, size_t end,
+                                  std::span<const std::string_view> heartbeat, bool ok) {
   const std::string registry = options_.key_prefix + "replicas";
   const size_t registry_node = nodes_->NodeOfKey(registry);
-  // Each batched call answers two integers per item, in batch_ order; an error or a missing
-  // reply loses the call's leases (their debts are owed again) and keeps its settlements owed.
-  std::vector<bool> settled(settles_.size(), false);
   std::vector<RedisReply> replies;
-  bool ok = true;
-  size_t call = 0;  // calls_ is ordered by node
+  size_t call = begin;
   for (size_t node = 0; node < nodes_->size(); ++node) {
     const size_t first_call = call;
-    while (call < calls_.size() && calls_[call].node == node) ++call;
+    while (call < end && calls_[call].node == node) ++call;
     const bool beat = !heartbeat.empty() && node == registry_node;
     if (call == first_call && !beat) continue;
     replies.clear();
-    int64_t keys = 0;
+    NodeStats sent;
     if (ok) {  // after a failed master the others are not sent to: their items are retried
       RedisConnection& conn = nodes_->connection(node);
       if (beat) conn.AppendScript(Script::kHeartbeat, registry, heartbeat);
-      for (size_t c = first_call; c < call; ++c) AppendCall(conn, c);
-      const auto sent = static_cast<int64_t>(conn.pending());
-      counters_.commands.fetch_add(sent, std::memory_order_relaxed);
+      for (size_t c = first_call; c < call; ++c) {
+        AppendCall(conn, c);
+        sent.keys += static_cast<int64_t>(calls_[c].count);
+        sent.asked += calls_[c].asking ? 1 : 0;
+      }
+      sent.commands = static_cast<int64_t>(conn.pending());
+      sent.round_trips = 1;
+      counters_.commands.fetch_add(sent.commands, std::memory_order_relaxed);
       counters_.round_trips.fetch_add(1, std::memory_order_relaxed);
       ok = conn.Exchange(replies).ok();
       if (beat && !replies.empty() && replies[0].type == RedisReply::Type::kInteger) {
@@ -201,56 +222,74 @@ bool RedisCounterStore::ExchangeCalls(std::span<const std::string_view> heartbea
         reload_slots_ = true;  // the registry's slot moved: the next heartbeat follows it
         next_heartbeat_ms_ = 0;
       }
-      for (size_t c = first_call; c < call; ++c) keys += static_cast<int64_t>(calls_[c].count);
-      CountExchange(node, keys, sent, 0);
     }
     const int64_t done_ms = Now();
-    int64_t redirects = 0;
+    size_t r = beat ? 1 : 0;
     for (size_t c = first_call; c < call; ++c) {
-      const Call& cl = calls_[c];
-      const size_t r = (beat ? 1 : 0) + (c - first_call);
-      const RedisReply* reply = r < replies.size() ? &replies[r] : nullptr;
-      const bool answered = reply != nullptr && reply->type == RedisReply::Type::kArray &&
-                            reply->values.size() == 2 * cl.count;
-      if (!answered && reply != nullptr) {
-        const ClusterError error = reply->type == RedisReply::Type::kError
-                                       ? ClassifyError(reply->text)
-                                       : ClusterError::kNone;
-        if (error == ClusterError::kNone || error == ClusterError::kClusterDown) {
-          ok = false;  // NOSCRIPT, OOM, a script error, the cluster refusing keys: an outage
-        } else {
-          // Not run at all: retried below. MOVED: the slot map changed, reload it first. ASK
-          // and TRYAGAIN: a migration is under way and the map does not change until it ends
-          // (then MOVED follows); the items wait for that, a tick at a time.
-          ++redirects;
-          reload_slots_ = reload_slots_ || error == ClusterError::kMoved;
-        }
-      }
-      for (size_t i = cl.first; i < cl.first + cl.count; ++i) {
-        const Lease& item = batch_[i];
-        if (item.settle >= 0) {
-          settled[static_cast<size_t>(item.settle)] = answered;
-        } else if (answered) {
-          const size_t k = i - cl.first;
-          Apply(item, reply->values[2 * k], reply->values[2 * k + 1], done_ms);
-        } else {
-          Retry(item);
-        }
-      }
+      r += calls_[c].asking ? 1 : 0;  // ASKING's +OK
+      const Taken taken = TakeReply(c, r < replies.size() ? &replies[r] : nullptr, done_ms);
+      ++r;
+      sent.redirects += taken == Taken::kRedirected || taken == Taken::kAsked ? 1 : 0;
+      ok = ok && taken != Taken::kFailed;
     }
-    if (redirects != 0) CountExchange(node, 0, 0, redirects);
+    if (sent.round_trips != 0) CountExchange(node, sent);
   }
-  // Apply() may have added settlements (after `settled` was sized): those are kept.
-  size_t kept_settles = 0;
-  for (size_t i = 0; i < settles_.size(); ++i) {
-    if (i >= settled.size() || !settled[i]) settles_[kept_settles++] = settles_[i];
-  }
-  settles_.resize(kept_settles);
   return ok;
 }
 
-void RedisCounterStore::CountExchange(size_t node, int64_t keys, int64_t commands,
-                                      int64_t redirects) {
+RedisCounterStore::Taken RedisCounterStore::TakeReply(size_t call, const RedisReply* reply,
+                                                      int64_t done_ms) {
+  const Call cl = calls_[call];  // a copy: following an ASK appends to calls_
+  // A batched call answers two integers per item, in batch_ order.
+  const bool answered = reply != nullptr && reply->type == RedisReply::Type::kArray &&
+                        reply->values.size() == 2 * cl.count;
+  Taken taken = answered ? Taken::kAnswered : Taken::kLost;
+  if (!answered && reply != nullptr) {
+    const ClusterError error =
+        reply->type == RedisReply::Type::kError ? ClassifyError(reply->text) : ClusterError::kNone;
+    if (error == ClusterError::kNone || error == ClusterError::kClusterDown) {
+      taken = Taken::kFailed;  // NOSCRIPT, OOM, a script error, the cluster refusing keys
+    } else if (error == ClusterError::kAsk && !cl.asking && FollowAsk(call, reply->text)) {
+      return Taken::kAsked;  // its items are taken with the importing master's reply
+    } else {
+      // Not run at all: retried below. MOVED: the slot map changed, reload it first. TRYAGAIN
+      // (and an ASK not followed): a migration is under way and the map does not change until
+      // it ends (then MOVED follows); the items wait for that, a tick at a time.
+      taken = Taken::kRedirected;
+      reload_slots_ = reload_slots_ || error == ClusterError::kMoved;
+    }
+  }
+  for (size_t i = cl.first; i < cl.first + cl.count; ++i) {
+    const Lease& item = batch_[i];
+    if (item.settle >= 0) {
+      settled_[static_cast<size_t>(item.settle)] = answered;
+    } else if (answered) {
+      const size_t k = i - cl.first;
+      Apply(item, reply->values[2 * k], reply->values[2 * k + 1], done_ms);
+    } else {
+      Retry(item);
+    }
+  }
+  return taken;
+}
+
+bool RedisCounterStore::FollowAsk(size_t call, std::string_view text) {
+  // The importing master has the keys the old one no longer has; the slot map stays as it is
+  // (the slot is still the old master's until SETSLOT NODE, then MOVED says so).
+  const Call cl = calls_[call];  // a copy: calls_ grows below
+  const std::optional<redis_internal::AskRedirect> ask =
+      redis_internal::ParseAsk(text, nodes_->address(cl.node).host);
+  if (!ask || ask->slot != batch_[cl.first].slot) return false;  // unreadable: a plain redirect
+  const std::optional<size_t> target = nodes_->NodeAt(ask->target);
+  if (!target || *target == cl.node) {
+    reload_slots_ = true;  // a node this store does not know: the map names it once reloaded
+    return false;
+  }
+  calls_.push_back(Call{cl.first, cl.count, *target, /*asking=*/true});
+  return true;
+}
+
+void RedisCounterStore::CountExchange(size_t node, const NodeStats& sent) {
   const std::string address = nodes_->address(node).ToString();
   std::lock_guard lock(cluster_stats_mu_);
   auto it = std::find_if(cluster_stats_.nodes.begin(), cluster_stats_.nodes.end(),
@@ -258,10 +297,11 @@ void RedisCounterStore::CountExchange(size_t node, int64_t keys, int64_t command
   if (it == cluster_stats_.nodes.end()) {
     it = cluster_stats_.nodes.insert(it, NodeStats{address});
   }
-  it->keys += keys;
-  it->commands += commands;
-  it->round_trips += commands != 0 ? 1 : 0;
-  it->redirects += redirects;
+  it->keys += sent.keys;
+  it->commands += sent.commands;
+  it->round_trips += sent.round_trips;
+  it->redirects += sent.redirects;
+  it->asked += sent.asked;
 }
 
 RedisCounterStore::ClusterStats RedisCounterStore::GetClusterStats() const {
@@ -345,6 +385,10 @@ void RedisCounterStore::PlanCalls() {
 
 void RedisCounterStore::AppendCall(RedisConnection& conn, size_t call) {
   const std::span<const Lease> leases(batch_.data() + calls_[call].first, calls_[call].count);
+  if (calls_[call].asking) {
+    constexpr std::string_view kAsking[] = {"ASKING"};  // for the next command only
+    conn.Append(kAsking);
+  }
   // EVALSHA sha numkeys key… nrate, then four arguments per key (lua_scripts.h).
   command_.Begin(4 + 5 * leases.size());
   command_.Arg(std::string_view("EVALSHA"));
@@ -493,8 +537,9 @@ void RedisCounterStore::SettleEverything() {
       s.tokens = s.debt = s.inflight_debt = 0;
     }
   }
-  // Every master gets its settlements. A settlement redirected (a slot moving right now) is
-  // sent again after the slot map is reloaded, a few times at most: Stop() must not hang.
+  // Every master gets its settlements; one answered ASK (its slot half-migrated) follows it to
+  // the importing master in the same round. A settlement otherwise redirected (MOVED, TRYAGAIN)
+  // is sent again after the slot map is reloaded, a few times at most: Stop() must not hang.
   for (int attempt = 0; attempt < 3 && !settles_.empty(); ++attempt) {
     if (reload_slots_ && !nodes_->Reload().ok()) break;
     reload_slots_ = false;
