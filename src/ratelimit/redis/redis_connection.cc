@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <array>
+#include <vector>
 
 #include "ratelimit/redis/lua_scripts.h"
 
@@ -98,14 +99,25 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(const ConnectionO
 RedisConnection::~RedisConnection() { redisFree(context_); }
 
 void RedisConnection::Append(std::span<const std::string_view> args) {
-  std::array<const char*, 16> argv{};
-  std::array<size_t, 16> lens{};
-  const size_t n = std::min(args.size(), argv.size());
-  for (size_t i = 0; i < n; ++i) {
+  // Every argument is sent: on the stack up to 16 of them (every command but a test's), else
+  // in vectors.
+  std::array<const char*, 16> small_argv{};
+  std::array<size_t, 16> small_lens{};
+  std::vector<const char*> big_argv;
+  std::vector<size_t> big_lens;
+  const char** argv = small_argv.data();
+  size_t* lens = small_lens.data();
+  if (args.size() > small_argv.size()) {
+    big_argv.resize(args.size());
+    big_lens.resize(args.size());
+    argv = big_argv.data();
+    lens = big_lens.data();
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
     argv[i] = args[i].data();
     lens[i] = args[i].size();
   }
-  redisAppendCommandArgv(context_, static_cast<int>(n), argv.data(), lens.data());
+  redisAppendCommandArgv(context_, static_cast<int>(args.size()), argv, lens);
   ++pending_;
 }
 
@@ -116,14 +128,9 @@ void RedisConnection::AppendFormatted(std::string_view command) {
 
 void RedisConnection::AppendScript(Script script, std::string_view key,
                                    std::span<const std::string_view> args) {
-  std::array<std::string_view, 12> argv{};
-  argv[0] = "EVALSHA";
-  argv[1] = shas_[static_cast<size_t>(script)];
-  argv[2] = "1";
-  argv[3] = key;
-  const size_t n = std::min(args.size(), argv.size() - 4);
-  for (size_t i = 0; i < n; ++i) argv[4 + i] = args[i];
-  Append(std::span(argv.data(), 4 + n));
+  std::vector<std::string_view> argv = {"EVALSHA", shas_[static_cast<size_t>(script)], "1", key};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Append(argv);
 }
 
 Status RedisConnection::Exchange(std::vector<RedisReply>& replies) {
