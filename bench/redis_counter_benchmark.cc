@@ -12,7 +12,9 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -172,6 +174,66 @@ void Cases(benchmark::internal::Benchmark* b) {
   b->Threads(1)->Threads(2)->UseRealTime();
 }
 BENCHMARK(BM_RedisAcquire)->Apply(Cases);
+
+// Latency of a request while the store holds many other keys: the sync thread sweeps every
+// key's state (idle returns, eviction) and holds a shard's lock while it does. range(0): idle
+// keys (callers × 3 rules) created first, in a store of their own; requests then go to 100
+// other callers, one at a time, each timed. Reports percentiles and the worst, in ns. Run it
+// without CPU pinning: pinned to one core with the sync thread, the worst cases are that
+// thread's time slices, not its locks.
+void BM_RedisAcquireAmongIdleKeys(benchmark::State& state) {
+  const auto idle_callers = static_cast<uint64_t>(state.range(0));
+  Result<RedisOptions> options = ParseRedisUrl(g_url);
+  if (!options.ok()) std::abort();
+  options->key_prefix = "tg:idle" + std::to_string(idle_callers) + ":";
+  Result<std::unique_ptr<RedisCounterStore>> s = RedisCounterStore::Connect(*options);
+  if (!s.ok()) std::abort();
+  RedisCounterStore& store = **s;
+  store.Start();
+  const SystemClock clock;
+  std::vector<std::array<LimitRule, 3>> idle(idle_callers);
+  for (uint64_t c = 0; c < idle_callers; ++c) {
+    for (size_t r = 0; r < 3; ++r) {
+      idle[c][r] = LimitRule{};
+      idle[c][r].kind = r == 1 ? LimitRule::Kind::kQuota : LimitRule::Kind::kRate;
+      idle[c][r].key = (0x1d1e0000'0000'0000ULL | (c << 2 | r)) * 0x9E3779B97F4A7C15ULL;
+      idle[c][r].rate = &kRate;
+      idle[c][r].quota = &kQuota;
+    }
+    std::array<LimitOutcome, 3> out;
+    store.Acquire(idle[c], 1, clock.NowMillis(), out);
+  }
+  static const std::vector<std::array<LimitRule, 3>> hot = Rules(100, false);
+  std::vector<int64_t> ns;
+  ns.reserve(1 << 22);
+  uint64_t n = 0;
+  for (auto _ : state) {
+    std::array<LimitOutcome, 3> out;
+    const auto start = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(store.Acquire(hot[n++ % hot.size()], 1, clock.NowMillis(), out));
+    const auto end = std::chrono::steady_clock::now();
+    if (ns.size() < ns.capacity()) {
+      ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+    }
+  }
+  store.Stop();
+  std::sort(ns.begin(), ns.end());
+  auto at = [&](double q) {
+    return static_cast<double>(ns[std::min(ns.size() - 1, static_cast<size_t>(q * ns.size()))]);
+  };
+  state.counters["p50_ns"] = at(0.5);
+  state.counters["p99_ns"] = at(0.99);
+  state.counters["p999_ns"] = at(0.999);
+  state.counters["p9999_ns"] = at(0.9999);
+  state.counters["max_ns"] = static_cast<double>(ns.back());
+  state.counters["states"] = static_cast<double>(3 * idle_callers);
+}
+BENCHMARK(BM_RedisAcquireAmongIdleKeys)
+    ->ArgName("idle_callers")
+    ->Arg(1'000)
+    ->Arg(100'000)
+    ->Iterations(5'000'000)  // one run per case: the set-up leases every idle key first
+    ->Unit(benchmark::kNanosecond);
 
 #ifdef TOLLGATE_HAVE_LOCAL_STORE
 void BM_LocalAcquire(benchmark::State& state) {

@@ -18,16 +18,6 @@ using redis_internal::ColdAllowance;
 using redis_internal::KeySlot;
 using std::chrono::milliseconds;
 
-// Waits (≤ 5 s) until `done` holds, polling every 10 ms.
-template <class F>
-bool Eventually(F done) {
-  for (int i = 0; i < 500; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(10));
-  }
-  return done();
-}
-
 // The master RedisCluster gives `slot` to (slots split in thirds).
 size_t MasterOfSlot(int slot) { return std::min<size_t>(2, static_cast<size_t>(slot / (16384 / 3))); }
 

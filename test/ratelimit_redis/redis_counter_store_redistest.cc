@@ -249,6 +249,40 @@ TEST_F(RedisCounterStoreTest, AnIdleKeysUnusedLeaseReturnsToTheBucket) {
   store->Stop();
 }
 
+// The sweep visits a share of the keys per tick and holds a shard's lock for at most 256 states
+// at a time. With 20,000 keys (≈ 310 a shard, so a pass goes on from inside a shard after
+// letting requests in) every idle key's unused lease still goes back within a few passes.
+TEST_F(RedisCounterStoreTest, EveryIdleLeaseOfManyKeysGoesBackThroughChunkedSweeps) {
+  auto store = NewStore("sweep", [](RedisOptions& o) { o.idle_return = milliseconds(200); });
+  ASSERT_NE(store, nullptr);
+  store->Start();
+  constexpr int kKeys = 20'000;
+  const Quota quota{1000, QuotaAnchor::kCalendar, "UTC"};
+  std::vector<LimitRule> rules;
+  for (int i = 0; i < kKeys; ++i) rules.push_back(QuotaRule(0x5eed0000 + i, quota));
+  const int64_t start = NowMs();
+  int64_t admitted = 0;
+  for (const LimitRule& rule : rules) admitted += One(*store, rule) ? 1 : 0;
+  ASSERT_EQ(admitted, kKeys);
+  // The sum of every counter, server-side: once every lease is back, each holds its one request.
+  std::vector<std::string> names;
+  for (const LimitRule& rule : rules) names.push_back(QuotaKey(rule.key, quota, start));
+  const std::string count = std::to_string(kKeys);
+  std::vector<std::string_view> sum = {
+      "EVAL",
+      "local s = 0 for _, k in ipairs(KEYS) do s = s + tonumber(redis.call('GET', k) or '0') end "
+      "return s",
+      count};
+  for (const std::string& name : names) sum.push_back(name);
+  const int64_t leased = Integer(sum);
+  EXPECT_GT(leased, kKeys) << "leases larger than what was used, to be given back";
+  int64_t counted = leased;
+  EXPECT_TRUE(Eventually([&] { return (counted = Integer(sum)) == kKeys; }, std::chrono::seconds(10)))
+      << counted << " counted for " << kKeys << " requests: not every lease came back";
+  EXPECT_EQ(store->GetStats().keys, kKeys) << "states are kept (evict_after 30 s)";
+  store->Stop();
+}
+
 TEST_F(RedisCounterStoreTest, ARequestRefusedByOneRuleConsumesNoOtherRule) {
   auto store = NewStore("solo");
   ASSERT_NE(store, nullptr);

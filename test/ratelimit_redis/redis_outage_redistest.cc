@@ -13,16 +13,6 @@ using std::chrono::milliseconds;
 class RedisOutageTest : public RedisStoreTest {
  protected:
   RedisOutageTest() : RedisStoreTest(/*appendonly=*/true) {}
-
-  // Waits (≤ 5 s) until `done` holds, polling every 10 ms.
-  template <class F>
-  static bool Eventually(F done) {
-    for (int i = 0; i < 500; ++i) {
-      if (done()) return true;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return done();
-  }
 };
 
 TEST_F(RedisOutageTest, KilledRedisDegradesThenRecoversAndSettlesEveryCount) {

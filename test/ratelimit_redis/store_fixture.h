@@ -26,6 +26,17 @@ namespace tollgate::ratelimit {
 // briefly in real time and derive their bounds from the measured elapsed time.
 inline int64_t NowMs() { return SystemClock().NowMillis(); }
 
+// Waits (≤ `limit`) until `done` holds, polling every 10 ms.
+template <class F>
+bool Eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  const int64_t until = NowMs() + limit.count();
+  while (NowMs() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
 // Rules, one-request helpers and store set-up shared by the single-server and Cluster tests.
 class StoreTestBase : public ::testing::Test {
  protected:
@@ -127,10 +138,17 @@ class RedisStoreTest : public StoreTestBase {
   }
 
   int64_t Integer(std::initializer_list<std::string_view> command) {
-    auto conn = RedisConnection::Open(ConnectionOptions{"127.0.0.1", server_.port()});
+    return Integer(std::span(command.begin(), command.size()));
+  }
+  int64_t Integer(std::span<const std::string_view> command) {
+    // Generous timeouts: a test may read while the store's sync thread keeps Redis busy.
+    auto conn = RedisConnection::Open(ConnectionOptions{.host = "127.0.0.1",
+                                                        .port = server_.port(),
+                                                        .connect_timeout = std::chrono::seconds(2),
+                                                        .command_timeout = std::chrono::seconds(2)});
     EXPECT_TRUE(conn.ok());
     if (!conn.ok()) return -1;
-    (*conn)->Append(std::span(command.begin(), command.size()));
+    (*conn)->Append(command);
     std::vector<RedisReply> replies;
     EXPECT_TRUE((*conn)->Exchange(replies).ok());
     const RedisReply& r = replies.at(0);

@@ -136,7 +136,13 @@ class RedisCounterStore final : public CounterStore {
   void Run();
   void Tick(int64_t now_ms);
   bool EnsureConnected(int64_t now_ms);
+  // Sweeps a share of the keys (idle leases returned, idle states freed): a pass over every key
+  // starts each idle_return / 4 and is spread over the ticks; a shard's lock is held for at most
+  // kSweepChunk states at a time, so that a request never waits for a whole shard's walk.
   void Sweep(int64_t now_ms);
+  // One state's sweep: its idle lease queued for return; true when it can be freed.
+  bool SweepState(KeyState& s, int64_t now_ms, bool up);
+  static constexpr size_t kSweepChunk = 256;
   // Records a lease's answer (tokens granted; rate: whole tokens left in the bucket, quota: used
   // after) in its key, and decides whether the key stays queued.
   void Apply(const Lease& lease, int64_t granted, int64_t left, int64_t now_ms);
@@ -253,6 +259,17 @@ class RedisCounterStore final : public CounterStore {
   int64_t next_heartbeat_ms_ = 0;
   int64_t heartbeats_ = 0;
   int64_t next_sweep_ms_ = 0;
+  // Where the sweep pass under way stands: the shard, and the key to go on from in it (none: its
+  // start). A key the map moved (an insert rehashed it) may be skipped for one pass.
+  struct SweepCursor {
+    bool active = false;
+    int64_t started_ms = 0;
+    size_t shard = 0;
+    bool resume = false;  // go on from (key, kind) in `shard`, else from its start
+    uint64_t key = 0;
+    LimitRule::Kind kind = LimitRule::Kind::kRate;
+  };
+  SweepCursor sweep_;
 
   mutable std::mutex cluster_stats_mu_;  // guards cluster_stats_ (sync thread writes)
   ClusterStats cluster_stats_;

@@ -130,10 +130,7 @@ void RedisCounterStore::Tick(int64_t now_ms) {
     reload_slots_ = false;
     RememberMasters();
   }
-  if (now_ms >= next_sweep_ms_) {
-    Sweep(now_ms);
-    next_sweep_ms_ = now_ms + std::max<int64_t>(1, options_.idle_return.count() / 4);
-  }
+  Sweep(now_ms);
   const bool heartbeat = now_ms >= next_heartbeat_ms_;
   std::string ttl, expire;
   std::vector<std::string_view> beat;
@@ -480,49 +477,76 @@ void RedisCounterStore::Retry(const Lease& lease) {
 void RedisCounterStore::BatchSettles(int64_t now_ms) {
   for (size_t j = 0; j < settles_.size(); ++j) {
     const Settle& st = settles_[j];
-    batch_.push_back(Lease{nullptr, -st.give_back, st.debt, st.window.start, now_ms, st.key, st.kind,
-                           st.capacity, st.tokens_per_ms, st.window.end,
+    batch_.push_back(Lease{nullptr, -st.give_back, st.debt, st.window.start, now_ms, st.key,
+                           st.kind, st.capacity, st.tokens_per_ms, st.window.end,
                            static_cast<int64_t>(j)});
   }
 }
 
 void RedisCounterStore::Sweep(int64_t now_ms) {
+  const int64_t period = std::max<int64_t>(1, options_.idle_return.count() / 4);
+  if (!sweep_.active) {
+    if (now_ms < next_sweep_ms_) return;
+    sweep_ = SweepCursor{.active = true, .started_ms = now_ms};
+  }
+  // A pass should end within half a period at one tick of work each: the states to visit now.
+  const auto keys =
+      static_cast<size_t>(std::max<int64_t>(0, counters_.keys.load(std::memory_order_relaxed)));
+  const auto ticks = static_cast<size_t>(
+      std::max<int64_t>(1, period / 2 / std::max<int64_t>(1, options_.tick.count())));
+  size_t budget = std::max(8 * kSweepChunk, keys / ticks + 1);
   const bool up = redis_up_.load(std::memory_order_relaxed);
   int64_t evicted = 0;
-  for (size_t i = 0; i < kShards; ++i) {
-    Shard& shard = shards_[i];
+  while (budget > 0 && sweep_.shard < kShards) {
+    Shard& shard = shards_[sweep_.shard];
     std::lock_guard shard_lock(shard.mu);  // no Acquire() holds a state of this shard now
-    for (auto it = shard.map.begin(); it != shard.map.end();) {
+    auto it = sweep_.resume ? shard.map.find(redis_internal::MapKey{sweep_.key, sweep_.kind})
+                            : shard.map.begin();
+    const size_t chunk = std::min(budget, kSweepChunk);
+    size_t visited = 0;
+    for (; it != shard.map.end() && visited < chunk; ++visited) {
       KeyState& s = *it->second;
-      const int64_t idle = now_ms - s.last_used_ms;
-      if (s.queued || idle < options_.idle_return.count()) {
-        ++it;
-        continue;
-      }
-      if (s.tokens > 0 && up) {  // give idle leases back so that other replicas can use them
-        settles_.push_back(
-            Settle{s.key, s.kind, s.window, s.capacity, s.tokens_per_ms, s.tokens, 0});
-        s.tokens = 0;
-      }
-      // A quota known to be exhausted is remembered until its window ends (see the bound).
-      const bool exhausted = s.kind == LimitRule::Kind::kQuota && s.known &&
-                             s.used >= s.capacity && now_ms / 1000 < s.window.end;
-      if (idle >= options_.evict_after.count() && s.tokens == 0 && s.debt == 0 &&
-          s.inflight_debt == 0 && now_ms >= s.empty_until_ms && !exhausted) {
+      if (SweepState(s, now_ms, up)) {
         shard.map.erase(it++);
         ++evicted;
       } else {
         ++it;
       }
     }
+    budget -= visited == 0 ? std::min<size_t>(budget, 1) : visited;
+    sweep_.resume = it != shard.map.end();
+    if (sweep_.resume) {
+      sweep_.key = it->first.key;
+      sweep_.kind = it->first.kind;
+    } else {
+      ++sweep_.shard;
+    }
   }
   if (evicted != 0) counters_.keys.fetch_sub(evicted, std::memory_order_relaxed);
+  if (sweep_.shard == kShards) {
+    sweep_.active = false;
+    next_sweep_ms_ = sweep_.started_ms + period;
+  }
+}
+
+bool RedisCounterStore::SweepState(KeyState& s, int64_t now_ms, bool up) {
+  const int64_t idle = now_ms - s.last_used_ms;
+  if (s.queued || idle < options_.idle_return.count()) return false;
+  if (s.tokens > 0 && up) {  // give idle leases back so that other replicas can use them
+    settles_.push_back(Settle{s.key, s.kind, s.window, s.capacity, s.tokens_per_ms, s.tokens, 0});
+    s.tokens = 0;
+  }
+  // A quota known to be exhausted is remembered until its window ends (see the bound).
+  const bool exhausted = s.kind == LimitRule::Kind::kQuota && s.known && s.used >= s.capacity &&
+                         now_ms / 1000 < s.window.end;
+  return idle >= options_.evict_after.count() && s.tokens == 0 && s.debt == 0 &&
+         s.inflight_debt == 0 && now_ms >= s.empty_until_ms && !exhausted;
 }
 
 void RedisCounterStore::SettleEverything() {
   if (!nodes_) {
     next_connect_ms_ = 0;
-    RememberMasters();  // Stop() without Start(): the seeds are not set yet
+    RememberMasters();                    // Stop() without Start(): the seeds are not set yet
     if (!EnsureConnected(Now())) return;  // what is owed is lost with this process
   }
   for (size_t i = 0; i < kShards; ++i) {
