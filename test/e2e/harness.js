@@ -23,17 +23,38 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // Ports and processes
 
-/** A port that was free a moment ago (bind 0, read, close). */
-function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports the kernel picks for bind(0) and for outgoing connections come from the ephemeral range,
+// so a port found that way may be handed to some other test's connection before our server binds
+// it. Ports are picked below that range instead, at random, checked free by binding them, and
+// never handed out twice by this process.
+const EPHEMERAL_LOW = (() => {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+})();
+const handedOut = new Set();
+
+function canBind(port) {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** A free loopback port below the ephemeral range (see above). */
+async function freePort() {
+  for (let attempt = 0; attempt < 200; ++attempt) {
+    const port = 10000 + Math.floor(Math.random() * (EPHEMERAL_LOW - 10000));
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port below the ephemeral range after 200 attempts');
 }
 
 function canConnect(port, host = '127.0.0.1') {

@@ -14,6 +14,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -102,16 +106,36 @@ class RedisServer {
   const std::string& dir() const { return dir_; }
 
  private:
+  // A free loopback port below the ephemeral range, at random. bind(0) would pick from that
+  // range, which outgoing connections (of any test running beside) use too: one could take the
+  // port before redis-server binds it. Never the same port twice in this process.
   static int FreePort() {
+    static std::mutex mu;
+    static std::set<int> handed_out;
+    static std::mt19937 random{std::random_device{}()};
+    int low = 32768;
+    if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range >> low) {
+      low = low > 11000 ? low : 32768;
+    }
+    std::lock_guard lock(mu);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const int port = std::uniform_int_distribution<int>(10000, low - 1)(random);
+      if (handed_out.contains(port) || !CanBind(port)) continue;
+      handed_out.insert(port);
+      return port;
+    }
+    return 0;  // redis-server then listens on no TCP port: Start() fails and says so
+  }
+
+  static bool CanBind(int port) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    return ntohs(addr.sin_port);
+    return ok;
   }
 
   bool Ping() const {
