@@ -77,11 +77,7 @@ LocalCounterStore::LocalCounterStore(Options options)
 LocalCounterStore::~LocalCounterStore() = default;
 
 LocalCounterStore::Shard& LocalCounterStore::ShardFor(uint64_t key) const {
-  // Fibonacci hashing: the top six bits of key·2⁶⁴/φ, one multiply. Keys are finalised hashes
-  // already (core/hash.h), but the product also spreads keys that differ only in their low bits
-  // (tests, benchmarks), which the top bits of the key itself would put in one shard.
-  static_assert(kShards == 64);
-  return shards_[(key * 0x9E3779B97F4A7C15ULL) >> 58];
+  return shards_[ShardIndex(key)];
 }
 
 bool LocalCounterStore::HasRoom(Shard& shard, int64_t now_ms) {

@@ -58,6 +58,14 @@ class LocalCounterStore final : public CounterStore {
   // Live entries (rate + quota), approximate while other threads call Acquire().
   size_t size() const;
 
+  // Which of the 64 shards (one lock each) holds `key`'s counters: the top six bits of
+  // key·2⁶⁴/φ (Fibonacci hashing, one multiply). Keys are finalised hashes already (core/hash.h);
+  // the product also spreads keys that differ only in their low bits (tests, benchmarks).
+  static size_t ShardIndex(uint64_t key) {
+    static_assert(kShards == 64);
+    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 58);
+  }
+
   // Quota counters, to be saved so that a restart does not reset monthly quotas (the owner maps
   // them to store::Store::QuotaUsage; this library does not depend on the store).
   struct QuotaRecord {

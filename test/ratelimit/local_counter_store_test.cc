@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "ratelimit/gcra.h"
 #include "ratelimit/test_rules.h"
 
@@ -106,11 +108,15 @@ TEST(LocalCounterStore, TwoRulesOnOneKeyShareOneCounter) {
 }
 
 TEST(LocalCounterStore, RulesWhoseKeysShareAShardAreDecidedTogether) {
-  // Keys 5, 69 and 133 are equal modulo 64, the number of shards: they share one.
+  // Three keys in one shard: each rule takes and releases that shard's lock in turn.
+  std::vector<uint64_t> keys = {5};
+  for (uint64_t k = 6; keys.size() < 3; ++k) {
+    if (LocalCounterStore::ShardIndex(k) == LocalCounterStore::ShardIndex(5)) keys.push_back(k);
+  }
   LocalCounterStore s;
   const RateLimit r{2, Period::kHour, 1};
   const Quota q{3, QuotaAnchor::kCalendar, "UTC"};
-  const LimitRule rules[] = {Rate(5, r), QuotaRule(69, q), Rate(133, r)};
+  const LimitRule rules[] = {Rate(keys[0], r), QuotaRule(keys[1], q), Rate(keys[2], r)};
   LimitOutcome out[3];
   ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
   ASSERT_TRUE(s.Acquire(rules, 1, kT0, out));
