@@ -113,6 +113,33 @@ class StoreTestBase : public ::testing::Test {
     return admitted;
   }
 
+  // A quota counter (window of `now_ms`) read from Redis, wherever the fixture's Redis keeps it.
+  virtual int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) = 0;
+
+  // `keys` callers × (a generous rate + a quota of 40), drained round robin (DrainRoundRobin),
+  // then Stop(): each key admitted its 40 and at most its cold-start credit more, and its counter
+  // in Redis equals what it admitted. Returns the store's statistics taken before Stop() and the
+  // time the counters' windows were read for.
+  struct Drained {
+    RedisCounterStore::Stats stats;
+    int64_t now_ms = 0;
+  };
+  Drained DrainManyKeys(RedisCounterStore& store, int keys, const Quota& quota) {
+    EXPECT_EQ(quota.requests, 40);
+    const RateLimit rate{1'000'000, Period::kSecond, 999'999};
+    const std::vector<int64_t> admitted =
+        DrainRoundRobin(store, RateAndQuotaRules(keys, rate, quota));
+    Drained run{store.GetStats(), NowMs()};
+    store.Stop();
+    const int64_t bound = 40 + redis_internal::ColdAllowance(40, 1, 4);
+    for (int i = 0; i < keys; ++i) {
+      EXPECT_GE(admitted[i], 40) << "key " << i;
+      EXPECT_LE(admitted[i], bound) << "key " << i;
+      EXPECT_EQ(QuotaCounter(0x8000 + i, quota, run.now_ms), admitted[i]) << "key " << i;
+    }
+    return run;
+  }
+
   // The Redis key of a quota counter (window of `now_ms`).
   static std::string QuotaKey(uint64_t key, const Quota& quota, int64_t now_ms) {
     Result<Window> window = QuotaWindow(quota, 0, now_ms / 1000);
@@ -133,7 +160,7 @@ class RedisStoreTest : public StoreTestBase {
   }
 
   // GET of a quota counter (window of `now_ms`), read directly from Redis.
-  int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) {
+  int64_t QuotaCounter(uint64_t key, const Quota& quota, int64_t now_ms) override {
     return Integer({"GET", QuotaKey(key, quota, now_ms)});
   }
 
