@@ -269,6 +269,7 @@ TEST_F(RedisCounterStoreTest, EveryIdleLeaseOfManyKeysGoesBackThroughChunkedSwee
   EXPECT_TRUE(Eventually([&] { return (counted = Integer(sum)) == kKeys; }, std::chrono::seconds(10)))
       << counted << " counted for " << kKeys << " requests: not every lease came back";
   EXPECT_EQ(store->GetStats().keys, kKeys) << "states are kept (evict_after 30 s)";
+  EXPECT_GT(store->GetStats().longest_sweep_hold_ns, 0) << "the sweep's lock holds are measured";
   store->Stop();
 }
 

@@ -360,6 +360,7 @@ RedisCounterStore::Stats RedisCounterStore::GetStats() const {
   st.degraded_decisions = counters_.degraded.load(r);
   st.failures = counters_.failures.load(r);
   st.keys = counters_.keys.load(r);
+  st.longest_sweep_hold_ns = counters_.longest_sweep_hold_ns.load(r);
   st.replicas = replicas_.load(r);
   st.connected = redis_up_.load(r);
   return st;

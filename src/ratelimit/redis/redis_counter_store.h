@@ -69,6 +69,7 @@ class RedisCounterStore final : public CounterStore {
     int64_t degraded_decisions = 0;  // outcomes with degraded = true
     int64_t failures = 0;            // failed connects or exchanges
     int64_t keys = 0;                // keys with local state now
+    int64_t longest_sweep_hold_ns = 0;  // longest a sweep held one shard's lock (requests wait)
     int64_t replicas = 0;            // live replicas last seen (≥ 1)
     bool connected = false;
   };
@@ -230,8 +231,9 @@ class RedisCounterStore final : public CounterStore {
   std::atomic<uint64_t> outage_{0};      // incremented when Redis becomes unreachable
   std::atomic<int64_t> replicas_{1};
   struct Counters {
-    std::atomic<int64_t> commands{0}, round_trips{0}, leases{0}, returns{0},
-        granted{0}, credit_admits{0}, degraded{0}, failures{0}, keys{0};
+    std::atomic<int64_t> commands{0}, round_trips{0}, leases{0}, returns{0}, granted{0},
+        credit_admits{0}, degraded{0}, failures{0}, keys{0},
+        longest_sweep_hold_ns{0};  // written by the sync thread only
   } counters_;
 
   // Owned by the sync thread only (and by Stop() after the thread has ended).

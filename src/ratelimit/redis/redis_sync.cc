@@ -3,6 +3,7 @@
 // sweeps; reconnection with backoff. Contracts and the error bound: redis_counter_store.h.
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -497,9 +498,11 @@ void RedisCounterStore::Sweep(int64_t now_ms) {
   size_t budget = std::max(8 * kSweepChunk, keys / ticks + 1);
   const bool up = redis_up_.load(std::memory_order_relaxed);
   int64_t evicted = 0;
+  int64_t longest_hold_ns = 0;
   while (budget > 0 && sweep_.shard < kShards) {
     Shard& shard = shards_[sweep_.shard];
     std::lock_guard shard_lock(shard.mu);  // no Acquire() holds a state of this shard now
+    const auto held = std::chrono::steady_clock::now();
     auto it = sweep_.resume ? shard.map.find(redis_internal::MapKey{sweep_.key, sweep_.kind})
                             : shard.map.begin();
     const size_t chunk = std::min(budget, kSweepChunk);
@@ -521,8 +524,15 @@ void RedisCounterStore::Sweep(int64_t now_ms) {
     } else {
       ++sweep_.shard;
     }
+    longest_hold_ns =
+        std::max<int64_t>(longest_hold_ns, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - held)
+                                               .count());
   }
   if (evicted != 0) counters_.keys.fetch_sub(evicted, std::memory_order_relaxed);
+  if (longest_hold_ns > counters_.longest_sweep_hold_ns.load(std::memory_order_relaxed)) {
+    counters_.longest_sweep_hold_ns.store(longest_hold_ns, std::memory_order_relaxed);
+  }
   if (sweep_.shard == kShards) {
     sweep_.active = false;
     next_sweep_ms_ = sweep_.started_ms + period;
